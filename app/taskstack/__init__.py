@@ -1,0 +1,30 @@
+"""taskstack: a small task tracker API."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from taskstack import auth, health, tasks
+from taskstack.config import Config
+from taskstack.errors import register_error_handlers
+from taskstack.extensions import db, jwt, migrate
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app. Without a config, read it from the environment (ConfigError if incomplete)."""
+    config = config or Config.from_env()
+    app = Flask(__name__)
+    app.config.from_mapping(config.flask_settings())
+    app.logger.setLevel(config.log_level)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    jwt.init_app(app)
+
+    register_error_handlers(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp, url_prefix="/api/auth")
+    app.register_blueprint(tasks.bp, url_prefix="/api/tasks")
+    return app

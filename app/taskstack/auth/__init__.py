@@ -1,0 +1,5 @@
+"""Registration, login and token refresh under /api/auth."""
+
+from taskstack.auth.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,108 @@
+"""Application configuration, read once from the environment."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# HS256 needs a key at least as long as its digest (RFC 7518 section 3.2).
+MIN_JWT_SECRET_BYTES = 32
+
+
+class ConfigError(Exception):
+    """The environment does not describe a usable configuration."""
+
+
+@dataclass(frozen=True)
+class Config:
+    # Secret-bearing values stay out of repr() so a logged Config leaks nothing.
+    database_url: str = field(repr=False)
+    redis_url: str = field(repr=False)
+    secret_key: str = field(repr=False)
+    jwt_secret_key: str = field(repr=False)
+    jwt_access_token_expires: int = 900
+    jwt_refresh_token_expires: int = 2592000
+    log_level: str = "INFO"
+    environment: str = "dev"
+
+    def __post_init__(self) -> None:
+        if not self.database_url.startswith(("postgresql://", "postgresql+psycopg2://")):
+            raise ConfigError(
+                "DATABASE_URL must be a postgresql+psycopg2:// (or postgresql://) URL"
+            )
+        if len(self.jwt_secret_key.encode()) < MIN_JWT_SECRET_BYTES:
+            raise ConfigError(f"JWT_SECRET_KEY must be at least {MIN_JWT_SECRET_BYTES} bytes long")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Config":
+        """Build the configuration from environment variables (os.environ by default)."""
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=_required_secret(env, "DATABASE_URL"),
+            redis_url=_required_secret(env, "REDIS_URL"),
+            secret_key=_required_secret(env, "SECRET_KEY"),
+            jwt_secret_key=_required_secret(env, "JWT_SECRET_KEY"),
+            jwt_access_token_expires=_positive_int(env, "JWT_ACCESS_TOKEN_EXPIRES", 900),
+            jwt_refresh_token_expires=_positive_int(env, "JWT_REFRESH_TOKEN_EXPIRES", 2592000),
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            environment=env.get("TASKSTACK_ENV", "dev"),
+        )
+
+    def flask_settings(self) -> dict[str, Any]:
+        """The Flask and extension settings this configuration implies."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            # SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3; the image ships psycopg2.
+            "SQLALCHEMY_DATABASE_URI": self.database_url.replace(
+                "postgresql://", "postgresql+psycopg2://", 1
+            ),
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_pre_ping": True,
+                "connect_args": {"connect_timeout": 5},
+            },
+            "REDIS_URL": self.redis_url,
+            "JWT_SECRET_KEY": self.jwt_secret_key,
+            "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=self.jwt_access_token_expires),
+            "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=self.jwt_refresh_token_expires),
+            "JWT_TOKEN_LOCATION": ["headers"],
+            "MAX_CONTENT_LENGTH": 1024 * 1024,
+            "TASKSTACK_ENV": self.environment,
+        }
+
+
+def _required_secret(env: Mapping[str, str], name: str) -> str:
+    """Read NAME, or the file named by NAME_FILE (compose secrets); exactly one may be set."""
+    file_name = f"{name}_FILE"
+    if name in env and file_name in env:
+        raise ConfigError(f"set either {name} or {file_name}, not both")
+    if file_name in env:
+        path = env[file_name]
+        try:
+            value = Path(path).read_text().rstrip("\r\n")
+        except OSError as exc:
+            raise ConfigError(f"{file_name}: cannot read {path}: {exc.strerror}") from exc
+        if not value:
+            raise ConfigError(f"{file_name}: {path} is empty")
+        return value
+    value = env.get(name, "")
+    if not value:
+        raise ConfigError(f"{name} is required (set {name} or {file_name})")
+    return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value

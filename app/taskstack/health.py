@@ -1,0 +1,54 @@
+"""Liveness (/healthz) and readiness (/readyz) probes."""
+
+import redis
+from flask import Blueprint, Response, current_app
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from taskstack.errors import error_response
+from taskstack.extensions import db
+
+bp = Blueprint("health", __name__)
+
+REDIS_TIMEOUT_SECONDS = 2
+
+
+@bp.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process serves requests; deliberately checks nothing else."""
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz() -> dict[str, object] | tuple[Response, int]:
+    checks = {"postgres": _postgres_ok(), "redis": _redis_ok()}
+    results = {name: "ok" if ok else "failed" for name, ok in checks.items()}
+    failed = [name for name, ok in checks.items() if not ok]
+    if failed:
+        return error_response(503, f"Not ready: {', '.join(failed)} unavailable.", results)
+    return {"status": "ok", "checks": results}
+
+
+def _postgres_ok() -> bool:
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        current_app.logger.warning("Readiness: PostgreSQL check failed", exc_info=True)
+        return False
+    return True
+
+
+def _redis_ok() -> bool:
+    client = redis.Redis.from_url(
+        current_app.config["REDIS_URL"],
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+    )
+    try:
+        with client:
+            client.ping()
+    except redis.RedisError:
+        current_app.logger.warning("Readiness: Redis check failed", exc_info=True)
+        return False
+    return True

@@ -1,0 +1,54 @@
+"""Request parsing at the edge: JSON bodies and query strings go through marshmallow schemas."""
+
+import re
+from typing import Any
+
+from flask import request
+from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import BadRequest
+
+from taskstack.errors import APIError
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_CHARS_EXCEPT_WHITESPACE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def single_line(value: str) -> None:
+    """Reject any control character, including newlines and tabs."""
+    if _CONTROL_CHARS.search(value):
+        raise ValidationError("Must not contain control characters.")
+
+
+def multi_line(value: str) -> None:
+    """Reject control characters other than tab, newline and carriage return."""
+    if _CONTROL_CHARS_EXCEPT_WHITESPACE.search(value):
+        raise ValidationError("Must not contain control characters other than tab and newline.")
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
+def load_json(schema: Schema) -> dict[str, Any]:
+    """Validate the request's JSON object body with schema, or raise a 4xx APIError."""
+    if not request.is_json:
+        raise APIError(415, "Content-Type must be application/json.")
+    try:
+        data = request.get_json()
+    except (BadRequest, RecursionError):
+        raise APIError(400, "Request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise APIError(400, "Request body must be a JSON object.")
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise APIError(400, "Invalid request body.", exc.messages_dict) from None
+
+
+def load_query(schema: Schema) -> dict[str, Any]:
+    """Validate the query string with schema, or raise a 400 APIError."""
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as exc:
+        raise APIError(400, "Invalid query parameters.", exc.messages_dict) from None

@@ -1,0 +1,91 @@
+"""Deploys the dev inventory with site.yml (twice) and exposes what the runs did."""
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+ok=\d+\s+changed=(?P<changed>\d+)", re.MULTILINE)
+
+
+@dataclass
+class PlaybookRun:
+    output: str
+
+    @property
+    def changed(self) -> dict[str, int]:
+        return {m["host"]: int(m["changed"]) for m in RECAP_LINE.finditer(self.output)}
+
+
+@dataclass
+class DevDeploy:
+    first: PlaybookRun
+    second: PlaybookRun
+    containers_after_first: dict[str, str]
+    containers_after_second: dict[str, str]
+    base_url: str
+
+
+def run_playbook(*args: str) -> PlaybookRun:
+    result = subprocess.run(
+        ["ansible-playbook", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    return PlaybookRun(output)
+
+
+def inventory_var(inventory: str, host: str, name: str):
+    result = subprocess.run(
+        ["ansible-inventory", "-i", inventory, "--host", host],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)[name]
+
+
+def stack_containers(project: str) -> dict[str, str]:
+    """Map each running service of a compose project to its container id."""
+    result = subprocess.run(
+        [
+            "docker",
+            "ps",
+            "--no-trunc",
+            "--filter",
+            f"label=com.docker.compose.project={project}",
+            "--format",
+            '{{.Label "com.docker.compose.service"}} {{.ID}}',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(line.split() for line in result.stdout.splitlines())
+
+
+@pytest.fixture(scope="session")
+def dev_deploy() -> DevDeploy:
+    env = inventory_var("inventories/dev", "localhost", "app_stack_env")
+    port = inventory_var("inventories/dev", "localhost", "app_stack_http_port")
+    project = f"taskstack-{env}"
+    first = run_playbook("-i", "inventories/dev", "playbooks/site.yml")
+    after_first = stack_containers(project)
+    second = run_playbook("-i", "inventories/dev", "playbooks/site.yml")
+    return DevDeploy(
+        first=first,
+        second=second,
+        containers_after_first=after_first,
+        containers_after_second=stack_containers(project),
+        base_url=f"http://127.0.0.1:{port}",
+    )

@@ -1,0 +1,90 @@
+"""Every JWT problem is a JSON 401, never a 500. None of these need the database."""
+
+from datetime import timedelta
+
+import jwt as pyjwt
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_jwt_extended import create_access_token, create_refresh_token
+from werkzeug.test import TestResponse
+
+from taskstack.models import User
+
+pytestmark = pytest.mark.unit
+
+SOME_USER = User(id=1, email="a@example.com")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_json_401(response: TestResponse) -> str:
+    assert response.status_code == 401
+    assert response.mimetype == "application/json"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    error = response.get_json()["error"]
+    assert error["code"] == 401
+    return error["message"]
+
+
+def test_missing_token_is_a_json_401(client: FlaskClient) -> None:
+    message = assert_json_401(client.get("/api/tasks"))
+
+    assert message == "Missing or malformed Authorization header."
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Basic dXNlcjpwdw==", "Bearer a b", "token"])
+def test_malformed_authorization_header_is_a_json_401(client: FlaskClient, header: str) -> None:
+    assert_json_401(client.get("/api/tasks", headers={"Authorization": header}))
+
+
+@pytest.mark.parametrize("token", ["garbage", "a.b.c", "eyJhbGciOiJIUzI1NiJ9.e30."])
+def test_malformed_token_is_a_json_401(client: FlaskClient, token: str) -> None:
+    assert assert_json_401(client.get("/api/tasks", headers=bearer(token))) == "Invalid token."
+
+
+def test_token_signed_with_another_key_is_a_json_401(client: FlaskClient) -> None:
+    forged = pyjwt.encode(
+        {"sub": "1", "type": "access", "jti": "x", "fresh": False},
+        "another-key-that-is-long-enough-0123456789",
+        algorithm="HS256",
+    )
+
+    assert assert_json_401(client.get("/api/tasks", headers=bearer(forged))) == "Invalid token."
+
+
+def test_unsigned_token_is_a_json_401(client: FlaskClient) -> None:
+    unsigned = pyjwt.encode({"sub": "1", "type": "access"}, None, algorithm="none")
+
+    assert assert_json_401(client.get("/api/tasks", headers=bearer(unsigned))) == "Invalid token."
+
+
+def test_expired_token_is_a_json_401(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        expired = create_access_token(identity=SOME_USER, expires_delta=timedelta(seconds=-1))
+
+    message = assert_json_401(client.get("/api/tasks", headers=bearer(expired)))
+
+    assert message == "Token has expired."
+
+
+def test_refresh_token_is_refused_where_an_access_token_is_needed(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        refresh_token = create_refresh_token(identity=SOME_USER)
+
+    message = assert_json_401(client.get("/api/tasks", headers=bearer(refresh_token)))
+
+    assert message == "Invalid token."
+
+
+def test_access_token_is_refused_by_the_refresh_endpoint(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        access_token = create_access_token(identity=SOME_USER)
+
+    message = assert_json_401(client.post("/api/auth/refresh", headers=bearer(access_token)))
+
+    assert message == "Invalid token."
