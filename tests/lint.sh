@@ -15,6 +15,12 @@ step yamllint
 yamllint --strict .
 step ansible-lint
 ansible-lint --offline --profile production
+step "inventories load (staging and prod vaults with the example password)"
+for inventory in inventories/*/; do
+  ansible-inventory -i "$inventory" --list \
+    --vault-password-file inventories/example-vault-password >/dev/null
+  echo "ok: $inventory"
+done
 step "ansible-playbook --syntax-check"
 for inventory in inventories/*/; do
   for playbook in playbooks/*.yml; do
