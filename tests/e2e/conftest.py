@@ -14,6 +14,7 @@ RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+ok=\d+\s+changed=(?P<changed>\d+)
 
 @dataclass
 class PlaybookRun:
+    returncode: int
     output: str
 
     @property
@@ -30,7 +31,7 @@ class DevDeploy:
     base_url: str
 
 
-def run_playbook(*args: str) -> PlaybookRun:
+def ansible_playbook(*args: str) -> PlaybookRun:
     result = subprocess.run(
         ["ansible-playbook", *args],
         cwd=REPO,
@@ -39,9 +40,13 @@ def run_playbook(*args: str) -> PlaybookRun:
         check=False,
         timeout=1800,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    return PlaybookRun(output)
+    return PlaybookRun(result.returncode, result.stdout + result.stderr)
+
+
+def run_playbook(*args: str) -> PlaybookRun:
+    run = ansible_playbook(*args)
+    assert run.returncode == 0, run.output[-6000:]
+    return run
 
 
 def inventory_var(inventory: str, host: str, name: str):
@@ -89,3 +94,11 @@ def dev_deploy() -> DevDeploy:
         containers_after_second=stack_containers(project),
         base_url=f"http://127.0.0.1:{port}",
     )
+
+
+DEV_SECRETS = Path.home() / ".taskstack/dev/secrets"
+
+
+def dev_secrets() -> dict[str, str]:
+    """The dev secrets the inventory generated on the controller, by name."""
+    return {path.name: path.read_text().split()[0] for path in DEV_SECRETS.iterdir()}

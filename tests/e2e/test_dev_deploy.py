@@ -6,6 +6,8 @@ import uuid
 import pytest
 import requests
 
+from .conftest import dev_secrets
+
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 10
@@ -61,12 +63,16 @@ def test_only_nginx_is_published_and_only_on_loopback(dev_deploy):
             assert published == [], f"{service} publishes {published}"
 
 
-def test_every_container_runs_as_non_root(dev_deploy):
+def test_every_container_process_runs_as_non_root(dev_deploy):
     for service, container in dev_deploy.containers_after_second.items():
-        uid = subprocess.run(
-            ["docker", "exec", container, "id", "-u"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        assert uid != "0", f"{service} runs as root"
+        table = subprocess.run(
+            ["docker", "top", container, "-eo", "pid,uid"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()[1:]
+        uids = {line.split()[1] for line in table}
+        assert uids and "0" not in uids, f"{service} runs processes as root: {uids}"
 
 
 def test_user_goes_from_register_to_delete_through_nginx(dev_deploy):
@@ -132,3 +138,17 @@ def test_errors_through_nginx_are_json(dev_deploy):
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("application/json")
     assert "error" in response.json()
+
+
+def test_no_secret_shows_in_playbook_output_or_docker_inspect(dev_deploy):
+    inspect = subprocess.run(
+        ["docker", "inspect", *dev_deploy.containers_after_second.values()],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    secrets = dev_secrets()
+    assert set(secrets) >= {"postgres_password", "secret_key", "jwt_secret_key"}
+    for name, value in secrets.items():
+        assert value not in dev_deploy.first.output, f"{name} in playbook output"
+        assert value not in inspect, f"{name} in docker inspect"

@@ -36,6 +36,9 @@ def app() -> Flask:
     """The app with a freshly migrated test database, through the real Alembic path."""
     app = create_app(make_config())
     app.config["TESTING"] = True
+    database = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database or ""
+    # The schema is dropped below: never point this at a real database.
+    assert database.endswith("_test"), f"refusing to wipe {database!r}: its name must end in _test"
     with app.app_context():
         with db.engine.begin() as connection:
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))

@@ -96,7 +96,9 @@ def test_task_status_must_be_open_or_done(status: str) -> None:
     assert "status" in errors_of(TaskSchema(), {"title": "t", "status": status})
 
 
-@pytest.mark.parametrize("due_date", ["2030-02-30", "tomorrow", "2030-01-31T10:00:00", ""])
+@pytest.mark.parametrize(
+    "due_date", ["2030-02-30", "tomorrow", "2030-01-31T10:00:00", "", "20300131", "2030-W05-1"]
+)
 def test_task_due_date_must_be_an_iso_calendar_date(due_date: str) -> None:
     assert "due_date" in errors_of(TaskSchema(), {"title": "t", "due_date": due_date})
 

@@ -20,7 +20,7 @@ class TaskSchema(Schema):
         validate=[validate.Length(max=DESCRIPTION_MAX_LENGTH), multi_line],
     )
     status = fields.Enum(TaskStatus, by_value=True)
-    due_date = fields.Date(allow_none=True)
+    due_date = fields.Date(format="%Y-%m-%d", allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 
