@@ -18,7 +18,7 @@ ansible-lint --offline --profile production
 step "inventories load (staging and prod vaults with the example password)"
 for inventory in inventories/*/; do
   ansible-inventory -i "$inventory" --list \
-    --vault-password-file inventories/example-vault-password >/dev/null
+    --vault-password-file tests/example-vault-password >/dev/null
   echo "ok: $inventory"
 done
 step "ansible-playbook --syntax-check"
