@@ -21,9 +21,3 @@ def test_molecule_scenario_passes(scenario: str):
         timeout=1800,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-8000:]
-
-
-@pytest.mark.unit
-def test_every_role_has_a_scenario():
-    roles = sorted(p.name for p in (REPO / "roles").iterdir() if p.is_dir())
-    assert set(roles) <= set(SCENARIOS), f"roles without a Molecule scenario: {roles}"

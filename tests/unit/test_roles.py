@@ -37,3 +37,9 @@ def test_readme_lists_every_public_variable(role: Path):
     specs = load(role / "meta/argument_specs.yml")["argument_specs"]["main"]["options"]
     missing = [name for name in specs if f"`{name}`" not in readme]
     assert missing == []
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("role", ROLES, ids=lambda p: p.name)
+def test_every_role_has_a_molecule_scenario(role: Path):
+    assert (REPO / "molecule" / role.name / "molecule.yml").exists()
