@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+DEV_SECRETS = Path.home() / ".taskstack/dev/secrets"
 RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+ok=\d+\s+changed=(?P<changed>\d+)", re.MULTILINE)
 
 
@@ -94,9 +95,6 @@ def dev_deploy() -> DevDeploy:
         containers_after_second=stack_containers(project),
         base_url=f"http://127.0.0.1:{port}",
     )
-
-
-DEV_SECRETS = Path.home() / ".taskstack/dev/secrets"
 
 
 def dev_secrets() -> dict[str, str]:
