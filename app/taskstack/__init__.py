@@ -4,10 +4,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from taskstack import auth, health, tasks
+from taskstack import auth, health, live, metrics, openapi, security, tasks, web
 from taskstack.config import Config
 from taskstack.errors import register_error_handlers
-from taskstack.extensions import db, jwt, migrate
+from taskstack.extensions import cache, db, jwt, limiter, migrate, redis_store
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -22,9 +22,19 @@ def create_app(config: Config | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     jwt.init_app(app)
+    redis_store.init_app(app)
+    cache.init_app(app)
+    limiter.init_app(app)
+    metrics.init_app(app)
 
     register_error_handlers(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp, url_prefix="/api/auth")
     app.register_blueprint(tasks.bp, url_prefix="/api/tasks")
+    app.register_blueprint(openapi.bp, url_prefix="/api")
+    app.register_blueprint(web.bp)
+
+    live.init_app(app)
+    # Outermost, so Socket.IO's origin check also sees the client as the proxies describe it.
+    security.init_app(app)
     return app

@@ -1,11 +1,14 @@
 """Application configuration, read once from the environment."""
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from limits import parse_many
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # HS256 needs a key at least as long as its digest (RFC 7518 section 3.2).
@@ -27,6 +30,13 @@ class Config:
     jwt_refresh_token_expires: int = 2592000
     log_level: str = "INFO"
     environment: str = "dev"
+    # Proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1).
+    trusted_proxy_hops: int = 0
+    ratelimit_default: str = "600 per minute"
+    ratelimit_auth: str = "10 per minute;50 per hour"
+    cache_ttl: int = 300
+    # Extra origins allowed to open a Socket.IO connection; the app's own origin always is.
+    socketio_allowed_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(("postgresql://", "postgresql+psycopg2://")):
@@ -37,6 +47,20 @@ class Config:
             raise ConfigError(f"JWT_SECRET_KEY must be at least {MIN_JWT_SECRET_BYTES} bytes long")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        for name in ("ratelimit_default", "ratelimit_auth"):
+            try:
+                parse_many(getattr(self, name))
+            except ValueError:
+                raise ConfigError(
+                    f"{name.upper()} must be a rate limit such as '10 per minute', "
+                    f"got {getattr(self, name)!r}"
+                ) from None
+        for origin in self.socketio_allowed_origins:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+                raise ConfigError(
+                    f"SOCKETIO_ALLOWED_ORIGINS entries must look like https://host[:port], "
+                    f"got {origin!r}"
+                )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Config":
@@ -47,10 +71,19 @@ class Config:
             redis_url=_required_secret(env, "REDIS_URL"),
             secret_key=_required_secret(env, "SECRET_KEY"),
             jwt_secret_key=_required_secret(env, "JWT_SECRET_KEY"),
-            jwt_access_token_expires=_positive_int(env, "JWT_ACCESS_TOKEN_EXPIRES", 900),
-            jwt_refresh_token_expires=_positive_int(env, "JWT_REFRESH_TOKEN_EXPIRES", 2592000),
+            jwt_access_token_expires=_whole_number(env, "JWT_ACCESS_TOKEN_EXPIRES", 900),
+            jwt_refresh_token_expires=_whole_number(env, "JWT_REFRESH_TOKEN_EXPIRES", 2592000),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             environment=env.get("TASKSTACK_ENV", "dev"),
+            trusted_proxy_hops=_whole_number(env, "TRUSTED_PROXY_HOPS", 0, minimum=0),
+            ratelimit_default=env.get("RATELIMIT_DEFAULT", cls.ratelimit_default),
+            ratelimit_auth=env.get("RATELIMIT_AUTH", cls.ratelimit_auth),
+            cache_ttl=_whole_number(env, "CACHE_TTL", 300),
+            socketio_allowed_origins=tuple(
+                origin.strip()
+                for origin in env.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",")
+                if origin.strip()
+            ),
         )
 
     def flask_settings(self) -> dict[str, Any]:
@@ -72,6 +105,27 @@ class Config:
             "JWT_TOKEN_LOCATION": ["headers"],
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "TASKSTACK_ENV": self.environment,
+            "TRUSTED_PROXY_HOPS": self.trusted_proxy_hops,
+            "SOCKETIO_ALLOWED_ORIGINS": self.socketio_allowed_origins,
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": self.redis_url,
+            "CACHE_KEY_PREFIX": "taskstack:cache:",
+            "CACHE_DEFAULT_TIMEOUT": self.cache_ttl,
+            "CACHE_OPTIONS": {
+                "socket_timeout": 1.0,
+                "socket_connect_timeout": 1.0,
+                "health_check_interval": 30,
+            },
+            "RATELIMIT_STORAGE_URI": self.redis_url,
+            "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
+            "RATELIMIT_KEY_PREFIX": "taskstack:limits",
+            "RATELIMIT_STRATEGY": "fixed-window",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            # Limits still hold, per instance, while Redis is unreachable.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            # Applies to every route without its own limit, per signed-in user (else per IP).
+            "RATELIMIT_DEFAULT": self.ratelimit_default,
+            "RATELIMIT_AUTH": self.ratelimit_auth,
         }
 
 
@@ -95,14 +149,14 @@ def _required_secret(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _whole_number(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number of seconds, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive, got {value}")
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value

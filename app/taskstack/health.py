@@ -21,12 +21,13 @@ def healthz() -> dict[str, str]:
 
 @bp.get("/readyz")
 def readyz() -> dict[str, object] | tuple[Response, int]:
+    """503 without PostgreSQL. Without Redis the app still serves (reads from PostgreSQL,
+    per-instance rate limits), so it stays ready and reports "degraded"."""
     checks = {"postgres": _postgres_ok(), "redis": _redis_ok()}
     results = {name: "ok" if ok else "failed" for name, ok in checks.items()}
-    failed = [name for name, ok in checks.items() if not ok]
-    if failed:
-        return error_response(503, f"Not ready: {', '.join(failed)} unavailable.", results)
-    return {"status": "ok", "checks": results}
+    if not checks["postgres"]:
+        return error_response(503, "Not ready: postgres unavailable.", results)
+    return {"status": "ok" if checks["redis"] else "degraded", "checks": results}
 
 
 def _postgres_ok() -> bool:

@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 from flask import request
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import BadRequest
 
 from taskstack.errors import APIError
@@ -13,16 +13,19 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_CHARS_EXCEPT_WHITESPACE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def single_line(value: str) -> None:
-    """Reject any control character, including newlines and tabs."""
-    if _CONTROL_CHARS.search(value):
-        raise ValidationError("Must not contain control characters.")
+class SingleLine(fields.String):
+    """A string with every control character (newlines and tabs too) removed on load."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return _CONTROL_CHARS.sub("", super()._deserialize(value, attr, data, **kwargs))
 
 
-def multi_line(value: str) -> None:
-    """Reject control characters other than tab, newline and carriage return."""
-    if _CONTROL_CHARS_EXCEPT_WHITESPACE.search(value):
-        raise ValidationError("Must not contain control characters other than tab and newline.")
+class MultiLine(fields.String):
+    """A string with control characters other than tab and newlines removed on load."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return _CONTROL_CHARS_EXCEPT_WHITESPACE.sub("", text)
 
 
 def not_blank(value: str) -> None:

@@ -1,10 +1,13 @@
 from flask import Blueprint, Response
-from flask_jwt_extended import create_access_token, current_user, jwt_required
+from flask_jwt_extended import jwt_required
 
-from taskstack.auth import service
+from taskstack import ratelimit
+from taskstack.auth import service, sessions
 from taskstack.auth.schemas import LoginSchema, RegisterSchema, UserSchema
-from taskstack.auth.tokens import issue_tokens
-from taskstack.errors import error_response
+from taskstack.auth.tokens import current_session_id, current_user_id, issue_tokens
+from taskstack.errors import APIError, error_response
+from taskstack.extensions import limiter
+from taskstack.metrics import app_metrics
 from taskstack.models import User
 from taskstack.validation import load_json
 
@@ -13,19 +16,32 @@ register_schema = RegisterSchema()
 login_schema = LoginSchema()
 user_schema = UserSchema()
 
+# Login and registration share strict limits per client IP and, separately, per account.
+per_client_ip = limiter.shared_limit(
+    ratelimit.auth_limit, scope="auth-ip", key_func=ratelimit.client_ip
+)
+per_account = limiter.shared_limit(
+    ratelimit.auth_limit, scope="auth-account", key_func=ratelimit.account
+)
+
 
 def _session_body(user: User) -> dict[str, object]:
-    return {**issue_tokens(user), "user": user_schema.dump(user)}
+    return {**issue_tokens(user.id), "user": user_schema.dump(user)}
 
 
 @bp.post("/register")
+@per_client_ip
+@per_account
 def register() -> tuple[dict[str, object], int]:
     credentials = load_json(register_schema)
     user = service.register_user(credentials["email"], credentials["password"])
+    app_metrics().users_registered.inc()
     return _session_body(user), 201
 
 
 @bp.post("/login")
+@per_client_ip
+@per_account
 def login() -> dict[str, object]:
     credentials = load_json(login_schema)
     return _session_body(service.authenticate(credentials["email"], credentials["password"]))
@@ -34,7 +50,38 @@ def login() -> dict[str, object]:
 @bp.post("/refresh")
 @jwt_required(refresh=True)
 def refresh() -> dict[str, str]:
-    return {"access_token": create_access_token(identity=current_user)}
+    """Trade a refresh token for a new pair; the old refresh token stops working."""
+    tokens = issue_tokens(current_user_id(), current_session_id())
+    if not tokens:
+        raise APIError(401, "Token has been revoked.")
+    return tokens
+
+
+@bp.post("/logout")
+@jwt_required()
+def logout() -> tuple[str, int]:
+    """End this session: its access and refresh tokens stop working on every instance."""
+    sessions.revoke(current_user_id(), current_session_id())
+    return "", 204
+
+
+@bp.get("/sessions")
+@jwt_required()
+def list_sessions() -> dict[str, object]:
+    current = current_session_id()
+    items = [
+        {**session, "current": session["id"] == current}
+        for session in sessions.list_for(current_user_id())
+    ]
+    return {"items": items}
+
+
+@bp.delete("/sessions/<string(length=32):sid>")
+@jwt_required()
+def revoke_session(sid: str) -> tuple[str, int]:
+    if not sessions.revoke(current_user_id(), sid):
+        raise APIError(404, "Session not found.")
+    return "", 204
 
 
 @bp.errorhandler(service.EmailTaken)
@@ -45,3 +92,8 @@ def _email_taken(_error: service.EmailTaken) -> tuple[Response, int]:
 @bp.errorhandler(service.InvalidCredentials)
 def _invalid_credentials(_error: service.InvalidCredentials) -> tuple[Response, int]:
     return error_response(401, "Invalid email or password.")
+
+
+@bp.errorhandler(sessions.SessionStoreUnavailable)
+def _sessions_unavailable(_error: sessions.SessionStoreUnavailable) -> tuple[Response, int]:
+    return error_response(503, "Sessions are unavailable; try again shortly.")

@@ -1,31 +1,55 @@
-"""JWT identity and error callbacks: every token problem is a JSON 401."""
+"""JWTs bound to Redis sessions, and their error callbacks: every token problem is a JSON 401."""
 
 from typing import Any
 
-from flask import Response
-from flask_jwt_extended import create_access_token, create_refresh_token
+from flask import Response, g, request
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    decode_token,
+    get_jwt,
+    get_jwt_identity,
+)
 
-from taskstack.auth.service import get_user
+from taskstack.auth import sessions
 from taskstack.errors import error_response
 from taskstack.extensions import jwt
-from taskstack.models import User
 
 
-def issue_tokens(user: User) -> dict[str, str]:
-    return {
-        "access_token": create_access_token(identity=user),
-        "refresh_token": create_refresh_token(identity=user),
-    }
+def issue_tokens(user_id: int, sid: str | None = None) -> dict[str, str]:
+    """A token pair for a new session (sid None) or for a refresh of session sid."""
+    claims = {"sid": sid or sessions.new_ids()[0]}
+    access = create_access_token(identity=str(user_id), additional_claims=claims)
+    refresh = create_refresh_token(identity=str(user_id), additional_claims=claims)
+    refresh_jti = decode_token(refresh)["jti"]
+    if sid is None:
+        user_agent = request.headers.get("User-Agent", "")
+        sessions.create(user_id, claims["sid"], refresh_jti, user_agent)
+    elif not sessions.rotate(sid, get_jwt()["jti"], refresh_jti):
+        return {}
+    return {"access_token": access, "refresh_token": refresh}
 
 
-@jwt.user_identity_loader
-def _user_identity(user: User) -> str:
-    return str(user.id)
+def current_user_id() -> int:
+    """The signed-in user's id, from the verified token (no database round trip)."""
+    return int(get_jwt_identity())
 
 
-@jwt.user_lookup_loader
-def _load_user(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
-    return get_user(int(payload["sub"]))
+def current_session_id() -> str:
+    return get_jwt()["sid"]
+
+
+@jwt.token_in_blocklist_loader
+def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+    # Verified at most once per request, however many times flask-jwt-extended asks.
+    key = f"taskstack_session_ok_{payload.get('jti')}"
+    if key not in g:
+        sid, subject = payload.get("sid"), payload.get("sub")
+        if not isinstance(sid, str) or not isinstance(subject, str) or not subject.isdigit():
+            return True
+        refresh_jti = payload.get("jti") if payload.get("type") == "refresh" else None
+        setattr(g, key, sessions.check(int(subject), sid, refresh_jti))
+    return not getattr(g, key)
 
 
 def _unauthorized(message: str) -> tuple[Response, int]:
@@ -49,6 +73,16 @@ def _expired_token(_header: dict[str, Any], _payload: dict[str, Any]) -> tuple[R
     return _unauthorized("Token has expired.")
 
 
-@jwt.user_lookup_error_loader
-def _unknown_user(_header: dict[str, Any], _payload: dict[str, Any]) -> tuple[Response, int]:
+@jwt.revoked_token_loader
+def _revoked_token(_header: dict[str, Any], _payload: dict[str, Any]) -> tuple[Response, int]:
+    return _unauthorized("Token has been revoked.")
+
+
+@jwt.needs_fresh_token_loader
+def _stale_token(_header: dict[str, Any], _payload: dict[str, Any]) -> tuple[Response, int]:
+    return _unauthorized("Fresh token required.")
+
+
+@jwt.token_verification_failed_loader
+def _failed_verification(_header: dict[str, Any], _payload: dict[str, Any]) -> tuple[Response, int]:
     return _unauthorized("Invalid token.")

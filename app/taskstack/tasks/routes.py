@@ -1,8 +1,11 @@
 from flask import Blueprint, Response
-from flask_jwt_extended import current_user, jwt_required
+from flask_jwt_extended import jwt_required
 
+from taskstack import live
+from taskstack.auth.tokens import current_user_id
 from taskstack.errors import APIError, error_response
-from taskstack.tasks import service
+from taskstack.metrics import app_metrics
+from taskstack.tasks import cache, service
 from taskstack.tasks.schemas import TaskListQuerySchema, TaskSchema
 from taskstack.validation import load_json, load_query
 
@@ -12,46 +15,75 @@ task_change_schema = TaskSchema(partial=True)
 task_list_query_schema = TaskListQuerySchema()
 
 
+def _json(body: str) -> Response:
+    return Response(body, mimetype="application/json")
+
+
+def _changed(user_id: int, event: str, task: dict[str, object]) -> None:
+    """After a committed write: retire cached reads, then tell the user's other clients."""
+    cache.invalidate(user_id)
+    live.publish(event, task, to=live.room(user_id))
+
+
 @bp.get("")
 @jwt_required()
-def list_tasks() -> dict[str, object]:
+def list_tasks() -> Response:
+    user_id = current_user_id()
     query = load_query(task_list_query_schema)
-    tasks = service.list_tasks(current_user, **query)
-    return {
-        "items": task_schema.dump(tasks.items, many=True),
-        "page": tasks.page,
-        "per_page": tasks.per_page,
-        "total": tasks.total,
-        "pages": tasks.pages,
-    }
+
+    def load() -> dict[str, object]:
+        tasks = service.list_tasks(user_id, **query)
+        return {
+            "items": task_schema.dump(tasks.items, many=True),
+            "page": tasks.page,
+            "per_page": tasks.per_page,
+            "total": tasks.total,
+            "pages": tasks.pages,
+        }
+
+    return _json(cache.read(user_id, "list", query, load))
 
 
 @bp.post("")
 @jwt_required()
 def create_task() -> tuple[dict[str, object], int]:
-    task = service.create_task(current_user, load_json(task_schema))
-    return task_schema.dump(task), 201
+    user_id = current_user_id()
+    task = task_schema.dump(service.create_task(user_id, load_json(task_schema)))
+    app_metrics().tasks_created.inc()
+    _changed(user_id, "task_created", task)
+    return task, 201
 
 
 @bp.get("/<int:task_id>")
 @jwt_required()
-def get_task(task_id: int) -> dict[str, object]:
-    return task_schema.dump(service.get_task(current_user, task_id))
+def get_task(task_id: int) -> Response:
+    user_id = current_user_id()
+
+    def load() -> dict[str, object]:
+        return task_schema.dump(service.get_task(user_id, task_id))
+
+    return _json(cache.read(user_id, f"task/{task_id}", {}, load))
 
 
 @bp.patch("/<int:task_id>")
 @jwt_required()
 def update_task(task_id: int) -> dict[str, object]:
+    user_id = current_user_id()
     changes = load_json(task_change_schema)
     if not changes:
         raise APIError(400, "Request body must change at least one field.")
-    return task_schema.dump(service.update_task(current_user, task_id, changes))
+    task = task_schema.dump(service.update_task(user_id, task_id, changes))
+    _changed(user_id, "task_updated", task)
+    return task
 
 
 @bp.delete("/<int:task_id>")
 @jwt_required()
 def delete_task(task_id: int) -> tuple[str, int]:
-    service.delete_task(current_user, task_id)
+    user_id = current_user_id()
+    task = task_schema.dump(service.get_task(user_id, task_id))
+    service.delete_task(user_id, task_id)
+    _changed(user_id, "task_deleted", task)
     return "", 204
 
 

@@ -1,24 +1,26 @@
 from marshmallow import Schema, fields, validate
 
 from taskstack.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, TaskStatus
-from taskstack.validation import multi_line, not_blank, single_line
+from taskstack.validation import MultiLine, SingleLine, not_blank
 
 MAX_PER_PAGE = 100
 # Bounds the OFFSET the database is asked for.
 MAX_PAGE = 100_000
+SEARCH_MAX_LENGTH = 100
+# The only orders a list can be asked for; "-" means descending.
+SORT_FIELDS = ("created_at", "updated_at", "due_date", "title", "status")
+SORTS = tuple(f"{prefix}{name}" for name in SORT_FIELDS for prefix in ("", "-"))
 
 
 class TaskSchema(Schema):
     """Loads a new task (or, with partial=True, a change); dumps a task."""
 
     id = fields.Integer(dump_only=True)
-    title = fields.String(
+    title = SingleLine(
         required=True,
-        validate=[validate.Length(min=1, max=TITLE_MAX_LENGTH), not_blank, single_line],
+        validate=[validate.Length(min=1, max=TITLE_MAX_LENGTH), not_blank],
     )
-    description = fields.String(
-        validate=[validate.Length(max=DESCRIPTION_MAX_LENGTH), multi_line],
-    )
+    description = MultiLine(validate=validate.Length(max=DESCRIPTION_MAX_LENGTH))
     status = fields.Enum(TaskStatus, by_value=True)
     due_date = fields.Date(format="%Y-%m-%d", allow_none=True)
     created_at = fields.DateTime(dump_only=True)
@@ -29,3 +31,6 @@ class TaskListQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
     status = fields.Enum(TaskStatus, by_value=True)
+    sort = fields.String(load_default="-created_at", validate=validate.OneOf(SORTS))
+    # Case-insensitive substring of the title.
+    q = SingleLine(validate=validate.Length(min=1, max=SEARCH_MAX_LENGTH))
