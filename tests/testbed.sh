@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Idempotent test bed: apt packages, the virtualenv, PostgreSQL and Redis on
-# 127.0.0.1, the Docker engine and compose plugin (through provision.yml) and
+# Idempotent test bed: apt packages (Chromium for the browser tests, wrk for
+# bench/), the virtualenv, PostgreSQL and Redis on 127.0.0.1, the vendored
+# Socket.IO client, the Docker engine and compose plugin (through provision.yml) and
 # the offline images (through deploy.yml's image tag). A warm run changes nothing.
 set -euo pipefail
 
@@ -55,10 +56,12 @@ build_venv() {
   echo "$want" >"$stamp"
 }
 
-install_apt_packages postgresql redis-server redis-tools curl
+install_apt_packages postgresql redis-server redis-tools curl chromium wrk
 start_postgresql
 start_redis
 build_venv
+log "vendoring the web page's Socket.IO client"
+"$repo/app/web/vendor.sh"
 
 cd "$repo"
 export PATH="$venv/bin:$PATH"

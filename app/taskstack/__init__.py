@@ -24,8 +24,9 @@ def create_app(config: Config | None = None) -> Flask:
     jwt.init_app(app)
     redis_store.init_app(app)
     cache.init_app(app)
-    limiter.init_app(app)
+    # Before the limiter, whose before_request may refuse a request: 429s are measured too.
     metrics.init_app(app)
+    limiter.init_app(app)
 
     register_error_handlers(app)
     app.register_blueprint(health.bp)

@@ -4,14 +4,13 @@ import redis
 from flask import Flask, current_app, request
 from flask_caching import Cache
 from flask_jwt_extended import JWTManager
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from taskstack.ratelimit import count_breach, user_or_ip
+from taskstack.ratelimit import RateLimiter, count_breach, default_limit, user_or_ip
 
 # Redis calls fail fast: a Redis outage degrades the app instead of stalling it.
 REDIS_TIMEOUT_SECONDS = 1.0
@@ -52,9 +51,11 @@ migrate = Migrate()
 jwt = JWTManager()
 redis_store = RedisClient()
 cache = Cache()
-# The default limit covers the API; probes, metrics and the page's files are not limited.
-limiter = Limiter(
+# The default limit covers the API, per signed-in user (else per client IP); probes, metrics
+# and the page's files are not limited.
+limiter = RateLimiter(
     key_func=user_or_ip,
+    default_limits=[default_limit],
     on_breach=count_breach,
     default_limits_exempt_when=lambda: not request.path.startswith("/api/"),
 )

@@ -2,7 +2,7 @@
 emitted on any instance reaches the user's sockets on every instance.
 
 A connection authenticates with an access token (Socket.IO `auth: {token}`) and joins only
-its own user's room.
+its own user's room and its session's room. Revoking the session closes it.
 """
 
 import uuid
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, request
+from flask import session as connection_state
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_socketio import ConnectionRefusedError, join_room
@@ -53,10 +54,6 @@ def room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def session_room(sid: str) -> str:
-    return f"session:{sid}"
-
-
 def publish(event: str, payload: dict[str, Any], to: str) -> None:
     """Send event to a room on every instance; a Redis outage loses the event, not the write."""
     try:
@@ -77,6 +74,28 @@ def _origin_check(extra_origins: tuple[str, ...]) -> Callable[[str | None, dict]
 
 @socketio.on("connect")
 def _connect(auth: dict[str, Any] | None = None) -> None:
+    user_id, sid = _authenticate(auth)
+    # Recorded before the session is checked again, so a revocation in between still finds it.
+    sessions.attach_socket(sid, request.sid)
+    if not sessions.check(user_id, sid):
+        sessions.detach_socket(sid, request.sid)
+        raise ConnectionRefusedError("unauthorized")
+    # Flask-SocketIO keeps flask.session per connection, for the disconnect handler.
+    connection_state["sid"] = sid
+    join_room(room(user_id))
+    join_room(sessions.room(sid))
+    app_metrics().sockets_connected.inc()
+    current_app.logger.debug("Socket %s connected for user %s", request.sid, user_id)
+
+
+@socketio.on("disconnect")
+def _disconnect(*_args: Any) -> None:
+    sessions.detach_socket(connection_state["sid"], request.sid)
+    app_metrics().sockets_connected.dec()
+
+
+def _authenticate(auth: dict[str, Any] | None) -> tuple[int, str]:
+    """The user and session of a well-formed, unexpired access token, or refuse the connection."""
     token = auth.get("token") if isinstance(auth, dict) else None
     if not isinstance(token, str):
         raise ConnectionRefusedError("unauthorized")
@@ -85,16 +104,6 @@ def _connect(auth: dict[str, Any] | None = None) -> None:
     except (PyJWTError, JWTExtendedException):
         raise ConnectionRefusedError("unauthorized") from None
     subject, sid = claims.get("sub"), claims.get("sid")
-    if claims.get("type") != "access" or not isinstance(sid, str) or not str(subject).isdigit():
+    if claims.get("type") != "access" or not isinstance(sid, str) or not str(subject).isdecimal():
         raise ConnectionRefusedError("unauthorized")
-    if not sessions.check(int(subject), sid):
-        raise ConnectionRefusedError("unauthorized")
-    join_room(room(int(subject)))
-    join_room(session_room(sid))
-    app_metrics().sockets_connected.inc()
-    current_app.logger.debug("Socket %s connected for user %s", request.sid, subject)
-
-
-@socketio.on("disconnect")
-def _disconnect(*_args: Any) -> None:
-    app_metrics().sockets_connected.dec()
+    return int(subject), sid

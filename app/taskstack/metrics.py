@@ -28,7 +28,9 @@ class AppMetrics:
 
 def init_app(app: Flask) -> None:
     """Serve /metrics and attach the app's own metrics as app.extensions['taskstack.metrics']."""
-    if os.environ.get(MULTIPROC_DIR_VARIABLE):
+    if directory := os.environ.get(MULTIPROC_DIR_VARIABLE):
+        # gunicorn_conf empties it at start; one-off commands (taskstack-db) just need it.
+        os.makedirs(directory, exist_ok=True)
         # Samples go to the shared directory; the exporter's collector reads them all.
         GunicornInternalPrometheusMetrics(app, group_by="endpoint")
         registry = None

@@ -3,7 +3,7 @@
 import enum
 from datetime import UTC, date, datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, TypeDecorator, func
+from sqlalchemy import BigInteger, DateTime, Enum, ForeignKey, Index, String, TypeDecorator, func
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +38,9 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
+    # Bumped in the same transaction as every change to the user's tasks. Cached task reads
+    # are keyed on it, so no cached read outlives the data it came from, Redis outage or not.
+    tasks_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Task(db.Model):

@@ -18,6 +18,8 @@ BAD_VALUES = [
     ("app_stack_nginx_proxy_read_timeout='60s; return 200'", "app_stack_nginx_proxy"),
     ('{"app_stack_app_extra_env": {"DATABASE_URL": "sqlite://"}}', "app_stack_app_extra_env"),
     ('{"app_stack_app_extra_env": {"NOTE": "a\\nSECRET_KEY=x"}}', "app_stack_app_extra_env"),
+    ("app_stack_ratelimit_auth='lots per minute'", "app_stack_ratelimit_auth"),
+    ('{"app_stack_socketio_allowed_origins": ["*"]}', "app_stack_socketio_allowed_origins"),
     ("docker_host_log_max_size=lots", "docker_host_log_max_size"),
     ("docker_host_package_source=snap", "docker_host_package_source"),
 ]

@@ -104,14 +104,3 @@ def test_refresh_token_gets_a_new_working_access_token(
     access_token = response.get_json()["access_token"]
     tasks = client.get("/api/tasks", headers={"Authorization": f"Bearer {access_token}"})
     assert tasks.status_code == 200
-
-
-def test_token_of_a_deleted_user_is_a_401_not_a_500(
-    client: FlaskClient, alice: dict[str, str], sql: Callable[..., list[Any]]
-) -> None:
-    sql("DELETE FROM users RETURNING id")
-
-    response = client.get("/api/tasks", headers=alice)
-
-    assert response.status_code == 401
-    assert response.get_json()["error"]["message"] == "Invalid token."

@@ -51,7 +51,7 @@ def test_check_reports_pending_migrations_on_an_empty_database(empty_database_ur
     result = taskstack_db("check", empty_database_url)
 
     assert result.returncode == 3
-    assert result.stdout.strip() == "pending: base -> 0001"
+    assert result.stdout.strip() == "pending: base -> 0002"
 
 
 def test_upgrade_migrates_to_head_and_check_then_passes(
@@ -62,7 +62,7 @@ def test_upgrade_migrates_to_head_and_check_then_passes(
 
     assert upgrade.returncode == 0, upgrade.stderr
     assert check.returncode == 0
-    assert check.stdout.strip() == "at head: 0001"
+    assert check.stdout.strip() == "at head: 0002"
     tables = sa.inspect(sa.create_engine(empty_database_url)).get_table_names()
     assert set(tables) == {"alembic_version", "users", "tasks"}
 

@@ -200,7 +200,7 @@ BAD_TASK_BODIES = [
     {"title": "   "},
     {"title": "x" * 201},
     {"title": "t", "description": "x" * 5001},
-    {"title": "nul\x00byte"},
+    {"title": "\x00\x1b\n"},
     {"title": "t", "status": "closed"},
     {"title": "t", "due_date": "2030-02-30"},
     {"title": "t", "due_date": "next week"},
@@ -249,3 +249,91 @@ def test_bad_change_is_400_and_leaves_the_task_unchanged(
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == 400
     assert task_row(sql, task["id"]) == row_before
+
+
+def test_markup_and_sql_in_a_title_are_stored_and_returned_as_given(
+    client: FlaskClient, alice: Headers, sql: SQL
+) -> None:
+    titles = ["<img src=x onerror=alert(1)>", "'; DROP TABLE tasks; --", "100% _done_ \\o/"]
+
+    created = [create(client, alice, title=title) for title in titles]
+
+    assert [task["title"] for task in created] == titles
+    assert sorted(row[0] for row in sql("SELECT title FROM tasks")) == sorted(titles)
+    listed = client.get("/api/tasks?sort=created_at", headers=alice).get_json()["items"]
+    assert [task["title"] for task in listed] == titles
+
+
+def test_control_characters_are_removed_before_storing(
+    client: FlaskClient, alice: Headers, sql: SQL
+) -> None:
+    task = create(client, alice, title="Pay\x00 the\x1b[2J bill\n", description="a\x07\nb\tc")
+
+    assert (task["title"], task["description"]) == ("Pay the[2J bill", "a\nb\tc")
+    assert sql("SELECT title, description FROM tasks") == [("Pay the[2J bill", "a\nb\tc")]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("title", ["apple", "banana", "cherry"]),
+        ("-title", ["cherry", "banana", "apple"]),
+        ("due_date", ["banana", "apple", "cherry"]),
+        ("-due_date", ["apple", "banana", "cherry"]),
+        ("status", ["apple", "banana", "cherry"]),
+        ("-status", ["cherry", "banana", "apple"]),
+        ("created_at", ["banana", "cherry", "apple"]),
+        ("-created_at", ["apple", "cherry", "banana"]),
+    ],
+)
+def test_list_sorts_by_a_whitelisted_field_with_missing_due_dates_last(
+    client: FlaskClient, alice: Headers, sort: str, expected: list[str]
+) -> None:
+    create(client, alice, title="banana", due_date="2030-01-01", status="open")
+    create(client, alice, title="cherry", status="open")
+    create(client, alice, title="apple", due_date="2030-06-01", status="done")
+
+    listed = client.get(f"/api/tasks?sort={sort}", headers=alice).get_json()["items"]
+
+    assert [task["title"] for task in listed] == expected
+
+
+def test_search_matches_a_title_substring_in_any_case(client: FlaskClient, alice: Headers) -> None:
+    for title in ("Buy MILK", "buttermilk", "Bread", "100% done", "snake_case"):
+        create(client, alice, title=title)
+
+    def search(q: str) -> list[str]:
+        response = client.get("/api/tasks", query_string={"q": q, "sort": "title"}, headers=alice)
+        return [task["title"] for task in response.get_json()["items"]]
+
+    assert search("milk") == ["Buy MILK", "buttermilk"]
+    assert search("%") == ["100% done"]
+    assert search("_") == ["snake_case"]
+    assert search("\\") == []
+    assert search("no such") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["sort=password_hash", "sort=id", "sort=title;drop", "q=" + "x" * 101, "q=", "owner=1"],
+)
+def test_sort_and_search_outside_the_whitelist_and_limits_are_400(
+    client: FlaskClient, alice: Headers, query: str
+) -> None:
+    response = client.get(f"/api/tasks?{query}", headers=alice)
+
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.get_json()["error"]["details"]
+
+
+def test_a_deleted_accounts_token_is_a_401_not_a_500(
+    client: FlaskClient, alice: Headers, sql: SQL
+) -> None:
+    sql("DELETE FROM users")
+
+    for response in (
+        client.get("/api/tasks", headers=alice),
+        client.post("/api/tasks", json={"title": "t"}, headers=alice),
+    ):
+        assert response.status_code == 401
+        assert response.get_json()["error"]["message"] == "Invalid token."

@@ -29,6 +29,11 @@ def test_complete_environment_gives_config_with_documented_defaults() -> None:
     assert config.jwt_refresh_token_expires == 2592000
     assert config.log_level == "INFO"
     assert config.environment == "dev"
+    assert config.trusted_proxy_hops == 0
+    assert config.ratelimit_default == "600 per minute"
+    assert config.ratelimit_auth == "10 per minute;50 per hour"
+    assert config.cache_ttl == 300
+    assert config.socketio_allowed_origins == ()
 
 
 def test_optional_settings_are_read_from_the_environment() -> None:
@@ -37,14 +42,44 @@ def test_optional_settings_are_read_from_the_environment() -> None:
         "JWT_REFRESH_TOKEN_EXPIRES": "3600",
         "LOG_LEVEL": "debug",
         "TASKSTACK_ENV": "staging",
+        "TRUSTED_PROXY_HOPS": "1",
+        "RATELIMIT_DEFAULT": "100 per second",
+        "RATELIMIT_AUTH": "5 per minute",
+        "CACHE_TTL": "60",
+        "SOCKETIO_ALLOWED_ORIGINS": " https://a.example.com, http://localhost:8080 ,",
     }
 
-    settings = Config.from_env(env).flask_settings()
+    config = Config.from_env(env)
+    settings = config.flask_settings()
 
     assert settings["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(seconds=60)
     assert settings["JWT_REFRESH_TOKEN_EXPIRES"] == timedelta(seconds=3600)
-    assert Config.from_env(env).log_level == "DEBUG"
+    assert config.log_level == "DEBUG"
     assert settings["TASKSTACK_ENV"] == "staging"
+    assert settings["TRUSTED_PROXY_HOPS"] == 1
+    assert (settings["RATELIMIT_DEFAULT"], settings["RATELIMIT_AUTH"]) == (
+        "100 per second",
+        "5 per minute",
+    )
+    assert settings["CACHE_DEFAULT_TIMEOUT"] == 60
+    assert config.socketio_allowed_origins == ("https://a.example.com", "http://localhost:8080")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TRUSTED_PROXY_HOPS", "-1"),
+        ("TRUSTED_PROXY_HOPS", "one"),
+        ("RATELIMIT_DEFAULT", "lots"),
+        ("RATELIMIT_AUTH", "10 per fortnight"),
+        ("CACHE_TTL", "0"),
+        ("SOCKETIO_ALLOWED_ORIGINS", "*"),
+        ("SOCKETIO_ALLOWED_ORIGINS", "https://a.example.com/path"),
+    ],
+)
+def test_bad_optional_setting_is_a_config_error_naming_it(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Config.from_env(VALID_ENV | {name: value})
 
 
 @pytest.mark.parametrize("name", SECRET_NAMES)

@@ -6,7 +6,7 @@ from marshmallow import ValidationError
 
 from taskstack.auth.schemas import LoginSchema, RegisterSchema
 from taskstack.models import TaskStatus
-from taskstack.tasks.schemas import TaskListQuerySchema, TaskSchema
+from taskstack.tasks.schemas import SORTS, TaskListQuerySchema, TaskSchema
 
 pytestmark = pytest.mark.unit
 
@@ -79,16 +79,49 @@ def test_task_title_must_not_be_empty_or_blank(title: str) -> None:
     assert "title" in errors_of(TaskSchema(), {"title": title})
 
 
-@pytest.mark.parametrize("title", ["two\nlines", "nul\x00byte", "bell\x07", "del\x7f", "c1\x85"])
-def test_task_title_rejects_control_characters(title: str) -> None:
+@pytest.mark.parametrize(
+    ("title", "stored"),
+    [
+        ("two\nlines", "twolines"),
+        ("tab\there", "tabhere"),
+        ("nul\x00byte", "nulbyte"),
+        ("bell\x07", "bell"),
+        ("del\x7f", "del"),
+        ("c1\x85", "c1"),
+        ("escape\x1b[31mred", "escape[31mred"),
+    ],
+)
+def test_task_title_loses_every_control_character(title: str, stored: str) -> None:
+    assert TaskSchema().load({"title": title}) == {"title": stored}
+
+
+@pytest.mark.parametrize("title", ["\x00", "\x00\x1b\x7f", "\n\t"])
+def test_task_title_of_nothing_but_control_characters_is_rejected(title: str) -> None:
     assert "title" in errors_of(TaskSchema(), {"title": title})
 
 
-@pytest.mark.parametrize("description", ["nul\x00byte", "escape\x1b[31m", "form\x0cfeed"])
-def test_task_description_rejects_control_characters_other_than_tab_and_newline(
-    description: str,
+@pytest.mark.parametrize(
+    ("description", "stored"),
+    [
+        ("nul\x00byte", "nulbyte"),
+        ("escape\x1b[31m", "escape[31m"),
+        ("form\x0cfeed", "formfeed"),
+        ("c1\x9bcsi", "c1csi"),
+        ("keeps\ttab\nnewline\r\nand crlf", "keeps\ttab\nnewline\r\nand crlf"),
+    ],
+)
+def test_task_description_loses_control_characters_other_than_tab_and_newlines(
+    description: str, stored: str
 ) -> None:
-    assert "description" in errors_of(TaskSchema(), {"title": "t", "description": description})
+    loaded = TaskSchema().load({"title": "t", "description": description})
+
+    assert loaded["description"] == stored
+
+
+def test_markup_in_a_title_is_kept_as_given() -> None:
+    title = "<img src=x onerror=alert(1)>"
+
+    assert TaskSchema().load({"title": title}) == {"title": title}
 
 
 @pytest.mark.parametrize("status", ["closed", "OPEN", ""])
@@ -111,14 +144,37 @@ def test_partial_task_schema_accepts_a_single_field() -> None:
     assert TaskSchema(partial=True).load({"status": "done"}) == {"status": TaskStatus.DONE}
 
 
-def test_task_list_query_defaults_to_first_page_of_twenty() -> None:
-    assert TaskListQuerySchema().load({}) == {"page": 1, "per_page": 20}
+def test_task_list_query_defaults_to_first_page_of_twenty_newest_first() -> None:
+    assert TaskListQuerySchema().load({}) == {"page": 1, "per_page": 20, "sort": "-created_at"}
 
 
 def test_task_list_query_parses_strings_from_the_query_string() -> None:
-    query = TaskListQuerySchema().load({"page": "3", "per_page": "50", "status": "open"})
+    query = TaskListQuerySchema().load(
+        {"page": "3", "per_page": "50", "status": "open", "sort": "due_date", "q": "milk"}
+    )
 
-    assert query == {"page": 3, "per_page": 50, "status": TaskStatus.OPEN}
+    assert query == {
+        "page": 3,
+        "per_page": 50,
+        "status": TaskStatus.OPEN,
+        "sort": "due_date",
+        "q": "milk",
+    }
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_task_list_query_accepts_every_whitelisted_sort(sort: str) -> None:
+    assert TaskListQuerySchema().load({"sort": sort})["sort"] == sort
+
+
+def test_task_list_search_loses_control_characters() -> None:
+    assert TaskListQuerySchema().load({"q": "mi\x00lk\n"})["q"] == "milk"
+
+
+def test_task_list_search_may_be_100_characters_but_not_101() -> None:
+    TaskListQuerySchema().load({"q": "x" * 100})
+
+    assert "q" in errors_of(TaskListQuerySchema(), {"q": "x" * 101})
 
 
 @pytest.mark.parametrize(
@@ -131,7 +187,16 @@ def test_task_list_query_parses_strings_from_the_query_string() -> None:
         ({"per_page": "0"}, "per_page"),
         ({"per_page": "101"}, "per_page"),
         ({"status": "archived"}, "status"),
-        ({"sort": "title"}, "sort"),
+        ({"sort": "password_hash"}, "sort"),
+        ({"sort": "user_id"}, "sort"),
+        ({"sort": "id; DROP TABLE tasks"}, "sort"),
+        ({"sort": "--title"}, "sort"),
+        ({"sort": "+title"}, "sort"),
+        ({"sort": "TITLE"}, "sort"),
+        ({"sort": ""}, "sort"),
+        ({"q": ""}, "q"),
+        ({"q": "\x00"}, "q"),
+        ({"owner": "1"}, "owner"),
     ],
 )
 def test_task_list_query_rejects_bad_parameters(params: dict[str, str], field: str) -> None:

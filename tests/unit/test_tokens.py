@@ -1,4 +1,5 @@
-"""Every JWT problem is a JSON 401, never a 500. None of these need the database."""
+"""Every JWT problem is a JSON 401, never a 500. None of these need PostgreSQL or Redis:
+each token is refused before its session would be looked up."""
 
 from datetime import timedelta
 
@@ -9,11 +10,10 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, create_refresh_token
 from werkzeug.test import TestResponse
 
-from taskstack.models import User
-
 pytestmark = pytest.mark.unit
 
-SOME_USER = User(id=1, email="a@example.com")
+SOME_SESSION = {"sid": "0123456789abcdef0123456789abcdef"}
+OTHER_KEY = "another-key-that-is-long-enough-0123456789"
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -47,12 +47,36 @@ def test_malformed_token_is_a_json_401(client: FlaskClient, token: str) -> None:
 
 def test_token_signed_with_another_key_is_a_json_401(client: FlaskClient) -> None:
     forged = pyjwt.encode(
-        {"sub": "1", "type": "access", "jti": "x", "fresh": False},
-        "another-key-that-is-long-enough-0123456789",
+        {"sub": "1", "type": "access", "jti": "x", "fresh": False, **SOME_SESSION},
+        OTHER_KEY,
         algorithm="HS256",
     )
 
     assert assert_json_401(client.get("/api/tasks", headers=bearer(forged))) == "Invalid token."
+
+
+def test_token_signed_with_another_algorithm_is_a_json_401(client: FlaskClient) -> None:
+    token = pyjwt.encode(
+        {"sub": "1", "type": "access", "jti": "x", **SOME_SESSION}, OTHER_KEY * 2, algorithm="HS512"
+    )
+
+    assert assert_json_401(client.get("/api/tasks", headers=bearer(token))) == "Invalid token."
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{}, {"sid": 7}, {"sid": ["a"]}, {"sid": None}],
+    ids=["no-session", "number", "list", "null"],
+)
+def test_validly_signed_token_without_a_session_id_is_a_json_401(
+    app: Flask, client: FlaskClient, claims: dict
+) -> None:
+    with app.app_context():
+        token = create_access_token(identity="1", additional_claims=claims)
+
+    message = assert_json_401(client.get("/api/tasks", headers=bearer(token)))
+
+    assert message == "Token has been revoked."
 
 
 def test_unsigned_token_is_a_json_401(client: FlaskClient) -> None:
@@ -63,7 +87,9 @@ def test_unsigned_token_is_a_json_401(client: FlaskClient) -> None:
 
 def test_expired_token_is_a_json_401(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
-        expired = create_access_token(identity=SOME_USER, expires_delta=timedelta(seconds=-1))
+        expired = create_access_token(
+            identity="1", additional_claims=SOME_SESSION, expires_delta=timedelta(seconds=-1)
+        )
 
     message = assert_json_401(client.get("/api/tasks", headers=bearer(expired)))
 
@@ -74,7 +100,7 @@ def test_refresh_token_is_refused_where_an_access_token_is_needed(
     app: Flask, client: FlaskClient
 ) -> None:
     with app.app_context():
-        refresh_token = create_refresh_token(identity=SOME_USER)
+        refresh_token = create_refresh_token(identity="1", additional_claims=SOME_SESSION)
 
     message = assert_json_401(client.get("/api/tasks", headers=bearer(refresh_token)))
 
@@ -83,7 +109,7 @@ def test_refresh_token_is_refused_where_an_access_token_is_needed(
 
 def test_access_token_is_refused_by_the_refresh_endpoint(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
-        access_token = create_access_token(identity=SOME_USER)
+        access_token = create_access_token(identity="1", additional_claims=SOME_SESSION)
 
     message = assert_json_401(client.post("/api/auth/refresh", headers=bearer(access_token)))
 

@@ -3,7 +3,8 @@
 A session is a hash (user, user agent, created, last seen, the one valid refresh token id).
 Access and refresh tokens carry the session id (`sid`): deleting the session revokes both,
 on every instance at once. Refreshing rotates the refresh token; presenting a rotated-out
-refresh token again is treated as theft and ends the session.
+refresh token again is treated as theft and ends the session. Ending a session also closes
+its Socket.IO connections, wherever they are (the ids are kept in a set per session).
 """
 
 import time
@@ -13,7 +14,7 @@ from typing import Any
 import redis
 from flask import current_app
 
-from taskstack.extensions import redis_store
+from taskstack.extensions import redis_store, socketio
 from taskstack.metrics import app_metrics
 
 USER_AGENT_MAX_LENGTH = 200
@@ -31,12 +32,22 @@ if tonumber(ARGV[2]) - tonumber(fields[2]) >= tonumber(ARGV[3]) then
 end
 return 1
 """
-# Swaps the refresh token id only if the caller holds the current one.
+# Swaps the refresh token id only if the caller holds the current one; the session (and the
+# user's list of sessions) then live for another refresh token lifetime.
 _ROTATE = """
 if redis.call('HGET', KEYS[1], 'refresh_jti') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'refresh_jti', ARGV[2], 'last_seen_at', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
+"""
+# Deletes a session if it is the user's; returns its socket ids, or nil if it was not.
+_REVOKE = """
+if redis.call('HGET', KEYS[1], 'user_id') ~= ARGV[1] then return false end
+local sockets = redis.call('SMEMBERS', KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[3])
+redis.call('SREM', KEYS[2], ARGV[2])
+return sockets
 """
 
 
@@ -50,6 +61,15 @@ def _session_key(sid: str) -> str:
 
 def _user_key(user_id: int) -> str:
     return f"taskstack:user:{user_id}:sessions"
+
+
+def _sockets_key(sid: str) -> str:
+    return f"taskstack:session:{sid}:sockets"
+
+
+def room(sid: str) -> str:
+    """The Socket.IO room of the session's connections."""
+    return f"session:{sid}"
 
 
 def _lifetime() -> int:
@@ -84,27 +104,28 @@ def create(user_id: int, sid: str, refresh_jti: str, user_agent: str) -> None:
 def check(user_id: int, sid: str, refresh_jti: str | None = None) -> bool:
     """Whether the token's session is live (and, for a refresh token, this is its token).
 
-    When Redis is unreachable an access token is accepted (reads keep working and the
-    outage shows in /readyz); a refresh token is not.
+    When Redis is unreachable the token is accepted, so that reads keep working (the outage
+    shows in /readyz). A refresh still fails then, with a 503: rotate() needs Redis.
     """
     args = [user_id, int(time.time()), LAST_SEEN_RESOLUTION_SECONDS, refresh_jti or ""]
     try:
         result = redis_store.client.eval(_CHECK, 1, _session_key(sid), *args)
     except redis.RedisError:
-        current_app.logger.warning("Session check skipped: Redis unavailable", exc_info=True)
-        return refresh_jti is None
+        current_app.logger.warning("Session check skipped: Redis unavailable")
+        return True
     if result == -1:
         current_app.logger.warning("Refresh token reused; ending session %s", sid)
         revoke(user_id, sid)
     return result == 1
 
 
-def rotate(sid: str, old_jti: str, new_jti: str) -> bool:
+def rotate(user_id: int, sid: str, old_jti: str, new_jti: str) -> bool:
     """Make new_jti the session's refresh token if old_jti still is; False if it was not."""
+    keys = [_session_key(sid), _user_key(user_id)]
     try:
         return bool(
             redis_store.client.eval(
-                _ROTATE, 1, _session_key(sid), old_jti, new_jti, int(time.time()), _lifetime()
+                _ROTATE, 2, *keys, old_jti, new_jti, int(time.time()), _lifetime()
             )
         )
     except redis.RedisError as exc:
@@ -138,16 +159,42 @@ def list_for(user_id: int) -> list[dict[str, Any]]:
 
 
 def revoke(user_id: int, sid: str) -> bool:
-    """End one of the user's sessions; False if the user has no such session."""
+    """End one of the user's sessions and close its sockets; False if there is no such session."""
+    keys = [_session_key(sid), _user_key(user_id), _sockets_key(sid)]
     try:
-        client = redis_store.client
-        if client.hget(_session_key(sid), "user_id") != str(user_id):
-            return False
-        with client.pipeline() as pipe:
-            pipe.delete(_session_key(sid))
-            pipe.srem(_user_key(user_id), sid)
-            pipe.execute()
+        socket_ids = redis_store.client.eval(_REVOKE, 3, *keys, user_id, sid)
     except redis.RedisError as exc:
         raise SessionStoreUnavailable from exc
+    if socket_ids is None:
+        return False
     app_metrics().tokens_revoked.inc()
+    _close_sockets(sid, socket_ids)
     return True
+
+
+def attach_socket(sid: str, socket_id: str) -> None:
+    """Remember a Socket.IO connection of the session, so that revoking it closes the socket."""
+    try:
+        with redis_store.client.pipeline() as pipe:
+            pipe.sadd(_sockets_key(sid), socket_id)
+            pipe.expire(_sockets_key(sid), _lifetime())
+            pipe.execute()
+    except redis.RedisError:
+        current_app.logger.warning("Socket %s not recorded: Redis unavailable", socket_id)
+
+
+def detach_socket(sid: str, socket_id: str) -> None:
+    try:
+        redis_store.client.srem(_sockets_key(sid), socket_id)
+    except redis.RedisError:
+        current_app.logger.warning("Socket %s not forgotten: Redis unavailable", socket_id)
+
+
+def _close_sockets(sid: str, socket_ids: list[str]) -> None:
+    """Tell the session's sockets it ended, then disconnect them, on whichever instance."""
+    try:
+        socketio.emit("session_revoked", {"id": sid}, to=room(sid))
+        for socket_id in socket_ids:
+            socketio.server.disconnect(socket_id, namespace="/")
+    except Exception:  # a queue failure must not undo the revocation
+        current_app.logger.warning("Could not close the sockets of session %s", sid, exc_info=True)

@@ -25,7 +25,7 @@ def issue_tokens(user_id: int, sid: str | None = None) -> dict[str, str]:
     if sid is None:
         user_agent = request.headers.get("User-Agent", "")
         sessions.create(user_id, claims["sid"], refresh_jti, user_agent)
-    elif not sessions.rotate(sid, get_jwt()["jti"], refresh_jti):
+    elif not sessions.rotate(user_id, sid, get_jwt()["jti"], refresh_jti):
         return {}
     return {"access_token": access, "refresh_token": refresh}
 
@@ -52,7 +52,8 @@ def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
     return not getattr(g, key)
 
 
-def _unauthorized(message: str) -> tuple[Response, int]:
+def unauthorized(message: str) -> tuple[Response, int]:
+    """The JSON 401 for a token problem."""
     response, code = error_response(401, message)
     response.headers["WWW-Authenticate"] = "Bearer"
     return response, code
@@ -60,29 +61,29 @@ def _unauthorized(message: str) -> tuple[Response, int]:
 
 @jwt.unauthorized_loader
 def _missing_token(_reason: str) -> tuple[Response, int]:
-    return _unauthorized("Missing or malformed Authorization header.")
+    return unauthorized("Missing or malformed Authorization header.")
 
 
 @jwt.invalid_token_loader
 def _invalid_token(_reason: str) -> tuple[Response, int]:
-    return _unauthorized("Invalid token.")
+    return unauthorized("Invalid token.")
 
 
 @jwt.expired_token_loader
 def _expired_token(_header: dict[str, Any], _payload: dict[str, Any]) -> tuple[Response, int]:
-    return _unauthorized("Token has expired.")
+    return unauthorized("Token has expired.")
 
 
 @jwt.revoked_token_loader
 def _revoked_token(_header: dict[str, Any], _payload: dict[str, Any]) -> tuple[Response, int]:
-    return _unauthorized("Token has been revoked.")
+    return unauthorized("Token has been revoked.")
 
 
 @jwt.needs_fresh_token_loader
 def _stale_token(_header: dict[str, Any], _payload: dict[str, Any]) -> tuple[Response, int]:
-    return _unauthorized("Fresh token required.")
+    return unauthorized("Fresh token required.")
 
 
 @jwt.token_verification_failed_loader
 def _failed_verification(_header: dict[str, Any], _payload: dict[str, Any]) -> tuple[Response, int]:
-    return _unauthorized("Invalid token.")
+    return unauthorized("Invalid token.")

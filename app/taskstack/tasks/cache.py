@@ -1,32 +1,34 @@
 """Cached task reads, shared by every instance through Redis.
 
-Each user has a version number; every cache key contains it and every write bumps it, so
-one INCR retires all of that user's entries on every instance at once. A reader takes the
-version before it queries PostgreSQL, so a result computed from older data can only be
-stored under a version that is already retired.
+Each key holds the user's tasks version (users.tasks_version), which every write bumps in its
+own transaction. A write therefore retires all of that user's cached reads on every instance
+the moment it commits, even if Redis is unreachable just then. A reader takes the version
+before it queries the tasks, so whatever it caches is at least as new as its key says.
+Entries of old versions are never read again and expire after CACHE_TTL.
 """
 
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import redis
 from flask import current_app
 
 from taskstack.extensions import cache
 from taskstack.metrics import app_metrics
+from taskstack.tasks import service
 
 
-def _version_key(user_id: int) -> str:
-    return f"tasks:{user_id}:version"
+def _key(user_id: int, version: int, name: str, params: Mapping[str, Any]) -> str:
+    """The key of one read: user, tasks version, what was read and every query parameter."""
+    return f"tasks:{user_id}:v{version}:{name}?{urlencode(sorted(params.items()))}"
 
 
 def read(user_id: int, name: str, params: Mapping[str, Any], load: Callable[[], Any]) -> str:
     """The JSON for one read, from the cache or from load() (then cached)."""
-    query = "&".join(f"{key}={params[key]}" for key in sorted(params))
+    key = _key(user_id, service.tasks_version(user_id), name, params)
     try:
-        version = cache.get(_version_key(user_id)) or 0
-        key = f"tasks:{user_id}:v{version}:{name}?{query}"
         body = cache.get(key)
     except redis.RedisError:
         current_app.logger.warning("Cache unavailable; reading from PostgreSQL", exc_info=True)
@@ -41,12 +43,3 @@ def read(user_id: int, name: str, params: Mapping[str, Any], load: Callable[[], 
     except redis.RedisError:
         current_app.logger.warning("Cache unavailable; result not stored", exc_info=True)
     return body
-
-
-def invalidate(user_id: int) -> None:
-    """Retire every cached read of the user's tasks, on every instance."""
-    try:
-        cache.cache.inc(_version_key(user_id))
-    except redis.RedisError:
-        # Entries expire after CACHE_TTL; until then this user's reads may be stale.
-        current_app.logger.exception("Cache invalidation failed for user %s", user_id)

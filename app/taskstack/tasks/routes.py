@@ -2,7 +2,7 @@ from flask import Blueprint, Response
 from flask_jwt_extended import jwt_required
 
 from taskstack import live
-from taskstack.auth.tokens import current_user_id
+from taskstack.auth.tokens import current_user_id, unauthorized
 from taskstack.errors import APIError, error_response
 from taskstack.metrics import app_metrics
 from taskstack.tasks import cache, service
@@ -20,8 +20,7 @@ def _json(body: str) -> Response:
 
 
 def _changed(user_id: int, event: str, task: dict[str, object]) -> None:
-    """After a committed write: retire cached reads, then tell the user's other clients."""
-    cache.invalidate(user_id)
+    """After a committed write (which retired the cached reads): tell the user's clients."""
     live.publish(event, task, to=live.room(user_id))
 
 
@@ -90,3 +89,8 @@ def delete_task(task_id: int) -> tuple[str, int]:
 @bp.errorhandler(service.TaskNotFound)
 def _task_not_found(_error: service.TaskNotFound) -> tuple[Response, int]:
     return error_response(404, "Task not found.")
+
+
+@bp.errorhandler(service.AccountNotFound)
+def _account_not_found(_error: service.AccountNotFound) -> tuple[Response, int]:
+    return unauthorized("Invalid token.")

@@ -1,3 +1,6 @@
+import datetime as dt
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from taskstack.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, TaskStatus
@@ -12,6 +15,14 @@ SORT_FIELDS = ("created_at", "updated_at", "due_date", "title", "status")
 SORTS = tuple(f"{prefix}{name}" for name in SORT_FIELDS for prefix in ("", "-"))
 
 
+class Day(fields.Date):
+    """A date read as YYYY-MM-DD and written the same way (strftime would drop the zeros of a
+    year before 1000: "288-11-05")."""
+
+    def _serialize(self, value: dt.date | None, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.isoformat()
+
+
 class TaskSchema(Schema):
     """Loads a new task (or, with partial=True, a change); dumps a task."""
 
@@ -22,7 +33,7 @@ class TaskSchema(Schema):
     )
     description = MultiLine(validate=validate.Length(max=DESCRIPTION_MAX_LENGTH))
     status = fields.Enum(TaskStatus, by_value=True)
-    due_date = fields.Date(format="%Y-%m-%d", allow_none=True)
+    due_date = Day(format="%Y-%m-%d", allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 
