@@ -15,7 +15,7 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "1"))
 # Threads serve requests and hold open WebSockets (one thread each).
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "200"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1000"))
 worker_connections = 2000
 # Build the app once in the master: a configuration error stops start-up with one clear message.
 preload_app = True

@@ -4,7 +4,12 @@ from flask_jwt_extended import jwt_required
 from taskstack import ratelimit
 from taskstack.auth import service, sessions
 from taskstack.auth.schemas import LoginSchema, RegisterSchema, UserSchema
-from taskstack.auth.tokens import current_session_id, current_user_id, issue_tokens
+from taskstack.auth.tokens import (
+    access_token_required,
+    current_session_id,
+    current_user_id,
+    issue_tokens,
+)
 from taskstack.errors import APIError, error_response
 from taskstack.extensions import limiter
 from taskstack.metrics import app_metrics
@@ -58,7 +63,7 @@ def refresh() -> dict[str, str]:
 
 
 @bp.post("/logout")
-@jwt_required()
+@access_token_required
 def logout() -> tuple[str, int]:
     """End this session: its access and refresh tokens stop working on every instance."""
     sessions.revoke(current_user_id(), current_session_id())
@@ -66,7 +71,7 @@ def logout() -> tuple[str, int]:
 
 
 @bp.get("/sessions")
-@jwt_required()
+@access_token_required
 def list_sessions() -> dict[str, object]:
     current = current_session_id()
     items = [
@@ -77,7 +82,7 @@ def list_sessions() -> dict[str, object]:
 
 
 @bp.delete("/sessions/<string(length=32):sid>")
-@jwt_required()
+@access_token_required
 def revoke_session(sid: str) -> tuple[str, int]:
     if not sessions.revoke(current_user_id(), sid):
         raise APIError(404, "Session not found.")

@@ -1,6 +1,8 @@
 """JWTs bound to Redis sessions, and their error callbacks: every token problem is a JSON 401."""
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Response, g, request
 from flask_jwt_extended import (
@@ -9,11 +11,15 @@ from flask_jwt_extended import (
     decode_token,
     get_jwt,
     get_jwt_identity,
+    verify_jwt_in_request,
 )
 
 from taskstack.auth import sessions
 from taskstack.errors import error_response
 from taskstack.extensions import jwt
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def issue_tokens(user_id: int, sid: str | None = None) -> dict[str, str]:
@@ -28,6 +34,23 @@ def issue_tokens(user_id: int, sid: str | None = None) -> dict[str, str]:
     elif not sessions.rotate(user_id, sid, get_jwt()["jti"], refresh_jti):
         return {}
     return {"access_token": access, "refresh_token": refresh}
+
+
+def access_token_required(view: Callable[P, R]) -> Callable[P, R]:
+    """jwt_required() for an access token, reusing the verification the rate limiter's key
+    function already did in this request (each verification decodes the token again)."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            verified = get_jwt().get("type") == "access"
+        except RuntimeError:  # nothing verified yet in this request
+            verified = False
+        if not verified:
+            verify_jwt_in_request()
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def current_user_id() -> int:

@@ -1,8 +1,7 @@
 from flask import Blueprint, Response
-from flask_jwt_extended import jwt_required
 
 from taskstack import live
-from taskstack.auth.tokens import current_user_id, unauthorized
+from taskstack.auth.tokens import access_token_required, current_user_id, unauthorized
 from taskstack.errors import APIError, error_response
 from taskstack.metrics import app_metrics
 from taskstack.tasks import cache, service
@@ -25,7 +24,7 @@ def _changed(user_id: int, event: str, task: dict[str, object]) -> None:
 
 
 @bp.get("")
-@jwt_required()
+@access_token_required
 def list_tasks() -> Response:
     user_id = current_user_id()
     query = load_query(task_list_query_schema)
@@ -44,7 +43,7 @@ def list_tasks() -> Response:
 
 
 @bp.post("")
-@jwt_required()
+@access_token_required
 def create_task() -> tuple[dict[str, object], int]:
     user_id = current_user_id()
     task = task_schema.dump(service.create_task(user_id, load_json(task_schema)))
@@ -54,7 +53,7 @@ def create_task() -> tuple[dict[str, object], int]:
 
 
 @bp.get("/<int:task_id>")
-@jwt_required()
+@access_token_required
 def get_task(task_id: int) -> Response:
     user_id = current_user_id()
 
@@ -65,7 +64,7 @@ def get_task(task_id: int) -> Response:
 
 
 @bp.patch("/<int:task_id>")
-@jwt_required()
+@access_token_required
 def update_task(task_id: int) -> dict[str, object]:
     user_id = current_user_id()
     changes = load_json(task_change_schema)
@@ -77,7 +76,7 @@ def update_task(task_id: int) -> dict[str, object]:
 
 
 @bp.delete("/<int:task_id>")
-@jwt_required()
+@access_token_required
 def delete_task(task_id: int) -> tuple[str, int]:
     user_id = current_user_id()
     task = task_schema.dump(service.get_task(user_id, task_id))
