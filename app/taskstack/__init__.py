@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from taskstack import auth, health, live, metrics, openapi, security, tasks, web
+from taskstack import auth, health, live, metrics, openapi, security, serving, tasks, web
 from taskstack.config import Config
 from taskstack.errors import register_error_handlers
 from taskstack.extensions import cache, db, jwt, limiter, migrate, redis_store
@@ -36,6 +36,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(web.bp)
 
     live.init_app(app)
-    # Outermost, so Socket.IO's origin check also sees the client as the proxies describe it.
+    # Socket.IO's origin check sees the client as the proxies describe it.
     security.init_app(app)
+    # Outermost: a draining instance turns Socket.IO requests away too.
+    serving.init_app(app)
     return app

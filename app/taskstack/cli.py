@@ -1,6 +1,7 @@
 """taskstack-db: apply or check database migrations (run as a one-off, never on web boot).
 
 Exit codes: 0 success / at head, 3 migrations pending (check), 1 any error.
+`current` prints the database's revision (a deploy records it with the release).
 """
 
 import argparse
@@ -28,8 +29,9 @@ def db_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="taskstack-db", description=__doc__.splitlines()[0])
     parser.add_argument(
         "command",
-        choices=["upgrade", "check"],
-        help="upgrade: migrate to head; check: exit 3 if migrations are pending",
+        choices=["upgrade", "check", "current"],
+        help="upgrade: migrate to head; check: exit 3 if migrations are pending; "
+        "current: print the database's revision",
     )
     args = parser.parse_args(argv)
     # Alembic reports each applied revision at INFO; check only needs its one line of output.
@@ -44,11 +46,15 @@ def db_main(argv: list[str] | None = None) -> int:
 
 
 def run(app: Flask, command: str) -> int:
-    """Run command ("upgrade" or "check") against app's database; returns the exit code."""
+    """Run command ("upgrade", "check" or "current") against app's database; returns the exit
+    code."""
     with app.app_context():
         try:
             if command == "upgrade":
                 alembic_command.upgrade(migrate.get_config(), "head")
+                return EXIT_OK
+            if command == "current":
+                print(", ".join(_current_heads()) or "base")
                 return EXIT_OK
             return _check()
         except SQLAlchemyError as exc:
@@ -61,10 +67,14 @@ def run(app: Flask, command: str) -> int:
         return EXIT_ERROR
 
 
+def _current_heads() -> tuple[str, ...]:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_heads()
+
+
 def _check() -> int:
     script = ScriptDirectory.from_config(migrate.get_config())
-    with db.engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_heads()
+    current = _current_heads()
     heads = script.get_heads()
     if set(current) == set(heads):
         print(f"at head: {', '.join(heads)}")

@@ -11,6 +11,7 @@ from typing import Any
 from limits import parse_many
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_DRAIN_FILE = "/tmp/taskstack-drain"
 # HS256 needs a key at least as long as its digest (RFC 7518 section 3.2).
 MIN_JWT_SECRET_BYTES = 32
 
@@ -37,6 +38,11 @@ class Config:
     cache_ttl: int = 300
     # Extra origins allowed to open a Socket.IO connection; the app's own origin always is.
     socketio_allowed_origins: tuple[str, ...] = ()
+    # Behind a load balancer: while PostgreSQL is unreachable, turn idempotent requests away
+    # (502) so that the balancer retries them on another instance (see serving.py).
+    readiness_gate: bool = False
+    # While this file is fresh, the instance is draining (taskstack-instance drain).
+    drain_file: str = DEFAULT_DRAIN_FILE
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(("postgresql://", "postgresql+psycopg2://")):
@@ -84,6 +90,8 @@ class Config:
                 for origin in env.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",")
                 if origin.strip()
             ),
+            readiness_gate=_flag(env, "READINESS_GATE"),
+            drain_file=env.get("DRAIN_FILE", cls.drain_file),
         )
 
     def flask_settings(self) -> dict[str, Any]:
@@ -107,6 +115,8 @@ class Config:
             "TASKSTACK_ENV": self.environment,
             "TRUSTED_PROXY_HOPS": self.trusted_proxy_hops,
             "SOCKETIO_ALLOWED_ORIGINS": self.socketio_allowed_origins,
+            "READINESS_GATE": self.readiness_gate,
+            "DRAIN_FILE": self.drain_file,
             "CACHE_TYPE": "RedisCache",
             "CACHE_REDIS_URL": self.redis_url,
             "CACHE_KEY_PREFIX": "taskstack:cache:",
@@ -147,6 +157,13 @@ def _required_secret(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigError(f"{name} is required (set {name} or {file_name})")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "false").strip().lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise ConfigError(f"{name} must be true or false, got {env[name]!r}")
+    return raw in ("true", "1")
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:

@@ -20,7 +20,9 @@ worker_connections = 2000
 # Build the app once in the master: a configuration error stops start-up with one clear message.
 preload_app = True
 timeout = 30
-graceful_timeout = 30
+# On stop, requests in progress get this long to finish; open WebSockets are then cut (their
+# pages reconnect to another instance), so a rolling deploy does not wait for them.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "10"))
 # Heartbeat files on tmpfs: a container's overlay filesystem can stall worker heartbeats.
 worker_tmp_dir = "/dev/shm"
 accesslog = "-"

@@ -24,6 +24,7 @@ class AppMetrics:
     sockets_connected: Gauge
     rate_limited: Counter
     tokens_revoked: Counter
+    not_serving: Counter
 
 
 def init_app(app: Flask) -> None:
@@ -62,4 +63,10 @@ def _app_metrics(registry: CollectorRegistry | None) -> AppMetrics:
         ),
         rate_limited=counter("rate_limited", "Requests refused by a rate limit."),
         tokens_revoked=counter("tokens_revoked", "Sessions and refresh tokens revoked."),
+        not_serving=Counter(
+            "taskstack_not_serving_refusals",
+            "Idempotent requests turned away (502) while draining or not ready.",
+            ["reason"],
+            registry=registry,
+        ),
     )

@@ -78,6 +78,7 @@ class TaskPageSchema(Schema):
 
 class HealthSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["ok"]))
+    version = fields.String(required=True, metadata={"description": "The app's version."})
 
 
 class ChecksSchema(Schema):

@@ -1,7 +1,10 @@
 from collections.abc import Callable
+from importlib.metadata import version
 
 import pytest
 from flask.testing import FlaskClient
+
+VERSION = version("taskstack")
 
 pytestmark = pytest.mark.integration
 
@@ -55,4 +58,4 @@ def test_liveness_does_not_depend_on_postgresql_or_redis(
 ) -> None:
     client = client_with(database_url=CLOSED_PORT_DATABASE_URL, redis_url=CLOSED_PORT_REDIS_URL)
 
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz").get_json() == {"status": "ok", "version": VERSION}

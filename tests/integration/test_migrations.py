@@ -67,6 +67,15 @@ def test_upgrade_migrates_to_head_and_check_then_passes(
     assert set(tables) == {"alembic_version", "users", "tasks"}
 
 
+def test_current_prints_the_revision_a_deploy_records(empty_database_url: str) -> None:
+    before = taskstack_db("current", empty_database_url)
+    taskstack_db("upgrade", empty_database_url)
+    after = taskstack_db("current", empty_database_url)
+
+    assert (before.returncode, before.stdout.strip()) == (0, "base")
+    assert (after.returncode, after.stdout.strip()) == (0, "0002")
+
+
 def test_upgrade_is_idempotent(empty_database_url: str) -> None:
     assert taskstack_db("upgrade", empty_database_url).returncode == 0
 
@@ -76,7 +85,7 @@ def test_upgrade_is_idempotent(empty_database_url: str) -> None:
     assert "Running upgrade" not in again.stderr
 
 
-@pytest.mark.parametrize("command", ["check", "upgrade"])
+@pytest.mark.parametrize("command", ["check", "upgrade", "current"])
 def test_unreachable_database_exits_1_with_a_clear_message(command: str) -> None:
     result = taskstack_db(
         command, "postgresql+psycopg2://taskstack:taskstack@127.0.0.1:1/taskstack_test"

@@ -34,6 +34,8 @@ def test_complete_environment_gives_config_with_documented_defaults() -> None:
     assert config.ratelimit_auth == "10 per minute;50 per hour"
     assert config.cache_ttl == 300
     assert config.socketio_allowed_origins == ()
+    assert config.readiness_gate is False
+    assert config.drain_file == "/tmp/taskstack-drain"
 
 
 def test_optional_settings_are_read_from_the_environment() -> None:
@@ -47,6 +49,8 @@ def test_optional_settings_are_read_from_the_environment() -> None:
         "RATELIMIT_AUTH": "5 per minute",
         "CACHE_TTL": "60",
         "SOCKETIO_ALLOWED_ORIGINS": " https://a.example.com, http://localhost:8080 ,",
+        "READINESS_GATE": "True",
+        "DRAIN_FILE": "/run/drain",
     }
 
     config = Config.from_env(env)
@@ -63,6 +67,7 @@ def test_optional_settings_are_read_from_the_environment() -> None:
     )
     assert settings["CACHE_DEFAULT_TIMEOUT"] == 60
     assert config.socketio_allowed_origins == ("https://a.example.com", "http://localhost:8080")
+    assert (settings["READINESS_GATE"], settings["DRAIN_FILE"]) == (True, "/run/drain")
 
 
 @pytest.mark.parametrize(
@@ -75,6 +80,7 @@ def test_optional_settings_are_read_from_the_environment() -> None:
         ("CACHE_TTL", "0"),
         ("SOCKETIO_ALLOWED_ORIGINS", "*"),
         ("SOCKETIO_ALLOWED_ORIGINS", "https://a.example.com/path"),
+        ("READINESS_GATE", "yes please"),
     ],
 )
 def test_bad_optional_setting_is_a_config_error_naming_it(name: str, value: str) -> None:

@@ -1,11 +1,14 @@
 """Every error reaches the client as the JSON error body, never as HTML or a stack trace."""
 
 import logging
+from importlib.metadata import version
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
+
+VERSION = version("taskstack")
 
 pytestmark = pytest.mark.unit
 
@@ -97,4 +100,4 @@ def test_liveness_needs_no_database_or_redis(client: FlaskClient) -> None:
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "version": VERSION}
