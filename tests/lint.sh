@@ -9,8 +9,8 @@ export PATH="$repo/.venv/bin:$PATH"
 step() { printf '\n== lint: %s\n' "$*"; }
 
 step ruff
-ruff check app tests
-ruff format --check app tests
+ruff check app tests bench
+ruff format --check app tests bench
 step yamllint
 yamllint --strict .
 step ansible-lint

@@ -1,26 +1,15 @@
 """Deploys the dev inventory with site.yml (twice) and exposes what the runs did."""
 
 import json
-import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.playbooks import REPO, PlaybookRun, ansible_playbook
+
 DEV_SECRETS = Path.home() / ".taskstack/dev/secrets"
-RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+ok=\d+\s+changed=(?P<changed>\d+)", re.MULTILINE)
-
-
-@dataclass
-class PlaybookRun:
-    returncode: int
-    output: str
-
-    @property
-    def changed(self) -> dict[str, int]:
-        return {m["host"]: int(m["changed"]) for m in RECAP_LINE.finditer(self.output)}
 
 
 @dataclass
@@ -30,18 +19,6 @@ class DevDeploy:
     containers_after_first: dict[str, str]
     containers_after_second: dict[str, str]
     base_url: str
-
-
-def ansible_playbook(*args: str) -> PlaybookRun:
-    result = subprocess.run(
-        ["ansible-playbook", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1800,
-    )
-    return PlaybookRun(result.returncode, result.stdout + result.stderr)
 
 
 def run_playbook(*args: str) -> PlaybookRun:

@@ -47,7 +47,7 @@ def test_second_site_run_reports_no_changes(dev_deploy):
 
 
 def test_second_site_run_keeps_every_container(dev_deploy):
-    assert set(dev_deploy.containers_after_first) >= {"postgres", "redis", "app", "nginx"}
+    assert set(dev_deploy.containers_after_first) >= {"postgres", "redis", "app1", "nginx"}
     assert dev_deploy.containers_after_second == dev_deploy.containers_after_first
 
 

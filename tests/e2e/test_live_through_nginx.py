@@ -41,7 +41,7 @@ def test_metrics_are_served_to_the_stack_network(dev_deploy):
         [
             "docker",
             "exec",
-            dev_deploy.containers_after_second["app"],
+            dev_deploy.containers_after_second["app1"],
             "python",
             "-c",
             SCRAPE,

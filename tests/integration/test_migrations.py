@@ -61,6 +61,7 @@ def test_upgrade_migrates_to_head_and_check_then_passes(
     check = taskstack_db("check", empty_database_url)
 
     assert upgrade.returncode == 0, upgrade.stderr
+    assert upgrade.stdout.strip() == "upgraded: base -> 0002"
     assert check.returncode == 0
     assert check.stdout.strip() == "at head: 0002"
     tables = sa.inspect(sa.create_engine(empty_database_url)).get_table_names()
@@ -83,6 +84,7 @@ def test_upgrade_is_idempotent(empty_database_url: str) -> None:
 
     assert again.returncode == 0, again.stderr
     assert "Running upgrade" not in again.stderr
+    assert again.stdout.strip() == "at head: 0002"
 
 
 @pytest.mark.parametrize("command", ["check", "upgrade", "current"])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from taskstack.serving import DRAIN_MAX_AGE_SECONDS
+from taskstack.drain import DRAIN_MAX_AGE_SECONDS
 
 pytestmark = pytest.mark.integration
 
