@@ -24,6 +24,8 @@ from tests.prod_stack import BASE_URL, app_source, playbook, stored_titles, tear
 TARGET_NOOP_SECONDS = 15.0
 TARGET_ROLL_SECONDS = 60.0
 SETTLE_SECONDS = 3
+NOOP_TARGET = f"<= {TARGET_NOOP_SECONDS:.0f} s"
+ROLL_TARGET = f"<= {TARGET_ROLL_SECONDS:.0f} s"
 
 
 def deploy(*extra: str) -> PlaybookRun:
@@ -33,17 +35,22 @@ def deploy(*extra: str) -> PlaybookRun:
     return run
 
 
-def rolling_deploy_under_load(source: Path, users: int) -> tuple[PlaybookRun, Load, int, str]:
+def rolling_deploy_under_load(
+    source: Path, users: int
+) -> tuple[PlaybookRun, PlaybookRun, Load, int, str]:
+    """Build the new app image first (as a registry would have it ready), then roll under load."""
     version = f"0.1.0+bench.{int(time.time())}"
     app_source(source, version)
+    build = deploy("--tags", "app_stack_images", "-e", f"app_stack_app_source_dir={source}")
     with Load(BASE_URL, register_users(BASE_URL, users)) as load:
         time.sleep(SETTLE_SECONDS)
-        run = deploy("-e", f"app_stack_app_source_dir={source}")
+        roll = deploy("-e", f"app_stack_app_source_dir={source}")
         time.sleep(SETTLE_SECONDS)
     titles = stored_titles(load.title_prefix)
     duplicates = len(titles) - len(set(titles))
     served = requests.get(f"{BASE_URL}/healthz", timeout=10).json()["version"]
-    return run, load, duplicates, served if served == version else f"{served} (expected {version})"
+    served = served if served == version else f"{served} (expected {version})"
+    return build, roll, load, duplicates, served
 
 
 def verdict(ok: bool) -> str:
@@ -61,36 +68,36 @@ def main() -> None:
         noop = deploy()
         with tempfile.TemporaryDirectory() as scratch:
             source = Path(scratch)
-            roll, load, duplicates, served = rolling_deploy_under_load(source, args.users)
+            build, roll, load, duplicates, served = rolling_deploy_under_load(source, args.users)
             noop_after = deploy("-e", f"app_stack_app_source_dir={source}")
     finally:
         tear_down()
 
+    both = build.seconds + roll.seconds
     rows = [
-        ("cold (stack created, images built before)", cold, "", ""),
+        ("cold (stack created, images built before)", cold.seconds, cold, "", ""),
+        ("no-op", noop.seconds, noop, NOOP_TARGET, verdict(noop.seconds <= TARGET_NOOP_SECONDS)),
+        ("code-only change: build the app image", build.seconds, build, "", ""),
         (
-            "no-op",
-            noop,
-            f"<= {TARGET_NOOP_SECONDS:.0f} s",
-            verdict(noop.seconds <= TARGET_NOOP_SECONDS),
-        ),
-        (
-            "code-only change, 3 app containers rolled",
+            "code-only change: roll 3 app containers",
+            roll.seconds,
             roll,
-            f"<= {TARGET_ROLL_SECONDS:.0f} s",
+            ROLL_TARGET,
             verdict(roll.seconds <= TARGET_ROLL_SECONDS),
         ),
+        ("code-only change: both", both, None, ROLL_TARGET, verdict(both <= TARGET_ROLL_SECONDS)),
         (
             "no-op after the roll",
+            noop_after.seconds,
             noop_after,
-            f"<= {TARGET_NOOP_SECONDS:.0f} s",
+            NOOP_TARGET,
             verdict(noop_after.seconds <= TARGET_NOOP_SECONDS),
         ),
     ]
     print(f"\n{'deploy.yml run':<44} {'wall':>8} {'changed':>8}  target")
-    for name, run, target, result in rows:
-        changed = sum(run.changed.values())
-        print(f"{name:<44} {run.seconds:>7.1f}s {changed:>8}  {target} {result}")
+    for name, seconds, run, target, result in rows:
+        changed = sum(run.changed.values()) if run else ""
+        print(f"{name:<44} {seconds:>7.1f}s {changed:>8}  {target} {result}")
     errors = len(load.failures)
     print(
         f"\nduring the roll: {load.requests_sent} requests, {errors} failed, {duplicates} POSTs "

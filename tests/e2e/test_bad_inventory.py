@@ -20,6 +20,10 @@ BAD_VALUES = [
     ('{"app_stack_app_extra_env": {"NOTE": "a\\nSECRET_KEY=x"}}', "app_stack_app_extra_env"),
     ("app_stack_ratelimit_auth='lots per minute'", "app_stack_ratelimit_auth"),
     ('{"app_stack_socketio_allowed_origins": ["*"]}', "app_stack_socketio_allowed_origins"),
+    ("app_stack_app_replicas=0", "app_stack_app_replicas"),
+    ("app_stack_frontend_subnet=10.0.0.0/8", "app_stack_frontend_subnet"),
+    ("app_stack_app_memory=lots", "app_stack_*_memory"),
+    ("app_stack_releases_keep=1", "app_stack_releases_keep"),
     ("docker_host_log_max_size=lots", "docker_host_log_max_size"),
     ("docker_host_package_source=snap", "docker_host_package_source"),
 ]

@@ -37,6 +37,8 @@ SCRAPE = (
 
 
 def test_metrics_are_served_to_the_stack_network(dev_deploy):
+    # dev runs one app container, so this request is counted where the scrape reads.
+    requests.get(f"{dev_deploy.base_url}/healthz", timeout=TIMEOUT).raise_for_status()
     scrape = subprocess.run(
         [
             "docker",
