@@ -1,19 +1,26 @@
 """taskstack: a small task tracker API."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from taskstack import auth, health, live, metrics, openapi, security, serving, tasks, web
-from taskstack.config import Config
-from taskstack.errors import register_error_handlers
-from taskstack.extensions import cache, db, jwt, limiter, migrate, redis_store
+    from taskstack.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def create_app(config: Config | None = None) -> Flask:
+def create_app(config: "Config | None" = None) -> "Flask":
     """Build the app. Without a config, read it from the environment (ConfigError if incomplete)."""
+    # Imported here, not above: taskstack-instance (taskstack.drain) must start without Flask.
+    from flask import Flask
+
+    from taskstack import auth, health, live, metrics, openapi, security, serving, tasks, web
+    from taskstack.config import Config
+    from taskstack.errors import register_error_handlers
+    from taskstack.extensions import cache, db, jwt, limiter, migrate, redis_store
+
     config = config or Config.from_env()
     app = Flask(__name__)
     app.config.from_mapping(config.flask_settings())

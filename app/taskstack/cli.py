@@ -1,7 +1,8 @@
 """taskstack-db: apply or check database migrations (run as a one-off, never on web boot).
 
 Exit codes: 0 success / at head, 3 migrations pending (check), 1 any error.
-`current` prints the database's revision (a deploy records it with the release).
+`upgrade` ends with "upgraded: <from> -> <to>" or "at head: <revision>"; `current` prints the
+revision. A deploy records the revision with its release.
 """
 
 import argparse
@@ -51,8 +52,7 @@ def run(app: Flask, command: str) -> int:
     with app.app_context():
         try:
             if command == "upgrade":
-                alembic_command.upgrade(migrate.get_config(), "head")
-                return EXIT_OK
+                return _upgrade()
             if command == "current":
                 print(", ".join(_current_heads()) or "base")
                 return EXIT_OK
@@ -70,6 +70,18 @@ def run(app: Flask, command: str) -> int:
 def _current_heads() -> tuple[str, ...]:
     with db.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_heads()
+
+
+def _upgrade() -> int:
+    """Migrate to head; the last line says what happened, for the deploy to record."""
+    before = _current_heads()
+    alembic_command.upgrade(migrate.get_config(), "head")
+    after = ", ".join(_current_heads())
+    if set(before) == set(after.split(", ")):
+        print(f"at head: {after}")
+    else:
+        print(f"upgraded: {', '.join(before) or 'base'} -> {after}")
+    return EXIT_OK
 
 
 def _check() -> int:

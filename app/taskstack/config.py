@@ -10,8 +10,9 @@ from typing import Any
 
 from limits import parse_many
 
+from taskstack.drain import DEFAULT_DRAIN_FILE
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-DEFAULT_DRAIN_FILE = "/tmp/taskstack-drain"
 # HS256 needs a key at least as long as its digest (RFC 7518 section 3.2).
 MIN_JWT_SECRET_BYTES = 32
 

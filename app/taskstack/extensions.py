@@ -1,9 +1,13 @@
 """Extensions, created unbound here and bound to an app in create_app()."""
 
+import time
+from typing import Any
+
+import flask_jwt_extended
 import redis
 from flask import Flask, current_app, request
 from flask_caching import Cache
-from flask_jwt_extended import JWTManager
+from flask_jwt_extended.config import config as jwt_config
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
@@ -46,7 +50,37 @@ class RedisClient:
         return current_app.extensions["taskstack.redis"]
 
 
-db = SQLAlchemy(model_class=Base)
+class JWTManager(flask_jwt_extended.JWTManager):
+    """flask-jwt-extended's manager, verifying each token once per process, not per request.
+
+    Decoding a token parses it three times and checks its signature. A token that was valid
+    once decodes to the same claims every time, so they are kept and only the expiry is
+    checked again; anything else takes the full path, with its errors.
+    """
+
+    MAX_KEPT = 10_000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._verified: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def _decode_jwt_from_config(
+        self, encoded_token: str, csrf_value: str | None = None, allow_expired: bool = False
+    ) -> dict[str, Any]:
+        key = (jwt_config.decode_key, encoded_token, csrf_value, allow_expired)
+        claims = self._verified.get(key)
+        # PyJWT's test: expired once exp <= now - leeway.
+        if claims is None or claims.get("exp", float("inf")) <= time.time() - jwt_config.leeway:
+            claims = super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
+            if len(self._verified) >= self.MAX_KEPT:
+                self._verified.clear()
+            self._verified[key] = claims
+        return dict(claims)
+
+
+# Objects live for one request: after a commit their values are still current, and answering
+# with them needs no second query.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 jwt = JWTManager()
 redis_store = RedisClient()

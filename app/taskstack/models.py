@@ -2,6 +2,7 @@
 
 import enum
 from datetime import UTC, date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, DateTime, Enum, ForeignKey, Index, String, TypeDecorator, func
 from sqlalchemy.engine import Dialect
@@ -49,6 +50,8 @@ class Task(db.Model):
         Index("ix_tasks_user_id_status", "user_id", "status"),
         Index("ix_tasks_user_id_created_at_id", "user_id", "created_at", "id"),
     )
+    # The database's timestamps come back with each INSERT and UPDATE (RETURNING).
+    __mapper_args__: ClassVar[dict[str, Any]] = {"eager_defaults": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

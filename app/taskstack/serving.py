@@ -9,25 +9,20 @@ one out for fail_timeout. POST and PATCH, which nginx never retries, are served 
 the probes always answer.
 """
 
-import argparse
 import json
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from taskstack import health
-from taskstack.config import DEFAULT_DRAIN_FILE
+from taskstack.drain import DRAIN_MAX_AGE_SECONDS, seen_file
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-# An older drain file is ignored, so an interrupted deploy cannot leave an instance out for good.
-DRAIN_MAX_AGE_SECONDS = 300
 READY_CHECK_INTERVAL_SECONDS = 1.0
 
 StartResponse = Callable[..., Any]
@@ -36,11 +31,6 @@ StartResponse = Callable[..., Any]
 def init_app(app: Flask) -> None:
     """Wrap the whole WSGI app (Socket.IO included) in the gate; call it last."""
     app.wsgi_app = ServingGate(app.wsgi_app, app)  # type: ignore[method-assign]
-
-
-def seen_file(drain_file: str) -> Path:
-    """Touched by every request that reaches a draining instance."""
-    return Path(f"{drain_file}.seen")
 
 
 class ServingGate:
@@ -101,35 +91,3 @@ class ServingGate:
             ],
         )
         return [body]
-
-
-def instance_main(argv: list[str] | None = None) -> int:
-    """taskstack-instance drain|undrain: what a deploy runs inside the container it replaces."""
-    parser = argparse.ArgumentParser(prog="taskstack-instance", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["drain", "undrain"])
-    parser.add_argument(
-        "--idle", type=float, default=1.0, help="drain: seconds without a request that mean done"
-    )
-    parser.add_argument("--timeout", type=float, default=20.0, help="drain: give up waiting after")
-    args = parser.parse_args(argv)
-    drain_file = Path(os.environ.get("DRAIN_FILE", DEFAULT_DRAIN_FILE))
-    if args.command == "undrain":
-        drain_file.unlink(missing_ok=True)
-        print("serving")
-        return 0
-    seen_file(str(drain_file)).touch()
-    drain_file.touch()
-    _wait_until_idle(seen_file(str(drain_file)), args.idle, args.timeout)
-    return 0
-
-
-def _wait_until_idle(seen: Path, idle: float, timeout: float) -> None:
-    """Until nginx has stopped sending requests here (or timeout: the deploy goes on)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        quiet_for = time.time() - seen.stat().st_mtime
-        if quiet_for >= idle:
-            print(f"drained: no request for {quiet_for:.1f} s")
-            return
-        time.sleep(0.1)
-    print(f"drain timed out after {timeout:.0f} s: requests still arrive", file=sys.stderr)

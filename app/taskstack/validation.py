@@ -1,6 +1,7 @@
 """Request parsing at the edge: JSON bodies and query strings go through marshmallow schemas."""
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from flask import request
@@ -52,6 +53,12 @@ def load_json(schema: Schema) -> dict[str, Any]:
 def load_query(schema: Schema) -> dict[str, Any]:
     """Validate the query string with schema, or raise a 400 APIError."""
     try:
-        return schema.load(request.args.to_dict())
+        return dict(_load_query(schema, tuple(request.args.to_dict().items())))
     except ValidationError as exc:
         raise APIError(400, "Invalid query parameters.", exc.messages_dict) from None
+
+
+# Reads repeat the same few queries; a valid one is validated once per process.
+@lru_cache(maxsize=1024)
+def _load_query(schema: Schema, args: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    return schema.load(dict(args))

@@ -1,10 +1,18 @@
 """Task reads are cached in Redis, per user and query, and no write ever leaves a stale read."""
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import redis
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from taskstack.extensions import db
+from taskstack.tasks import versions
+from tests.integration.conftest import TEST_REDIS_URL
 
 pytestmark = pytest.mark.integration
 
@@ -204,3 +212,62 @@ def test_a_write_while_redis_is_unreachable_still_retires_cached_reads(
 
     assert titles(client, alice) == ["After"]
     assert client.get(f"/api/tasks/{task['id']}", headers=alice).get_json()["title"] == "After"
+
+
+def test_a_cache_hit_asks_postgresql_nothing(
+    app: Flask, client: FlaskClient, alice: Headers, metric: Metric
+) -> None:
+    create(client, alice)
+    titles(client, alice)
+    hits, _ = cache_counts(client, metric)
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert titles(client, alice) == ["A task"]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert statements == []
+    assert cache_counts(client, metric)[0] == hits + 1
+
+
+def test_a_write_while_redis_is_down_leaves_no_stale_read_once_it_returns(
+    client: FlaskClient, client_with: Callable[..., FlaskClient], alice: Headers
+) -> None:
+    task = create(client, alice, title="Before")
+    assert titles(client, alice) == ["Before"]
+    assert client.get(f"/api/tasks/{task['id']}", headers=alice).get_json()["title"] == "Before"
+    redis_down = client_with(redis_url=CLOSED_PORT_REDIS_URL)
+
+    redis_down.patch(f"/api/tasks/{task['id']}", json={"title": "After"}, headers=alice)
+    assert titles(redis_down, alice) == ["After"]
+
+    # Redis is back, still holding the entries written before the change...
+    with redis.Redis.from_url(TEST_REDIS_URL) as store:
+        assert len(store.keys("taskstack:cache:tasks:*")) == 2
+    # ...and no instance serves them.
+    assert titles(client, alice) == ["After"]
+    assert client.get(f"/api/tasks/{task['id']}", headers=alice).get_json()["title"] == "After"
+
+
+def test_the_version_copy_in_redis_is_a_lease_that_ends(
+    client: FlaskClient, alice: Headers, sql: Callable[..., list[Any]]
+) -> None:
+    create(client, alice)
+    assert titles(client, alice) == ["A task"]
+    with redis.Redis.from_url(TEST_REDIS_URL) as store:
+        (key,) = store.keys("taskstack:tasks_version:*")
+        assert 0 < store.pttl(key) <= versions.LEASE_SECONDS * 1000
+    # A change that bypasses the app is seen once the lease has ended.
+    sql("UPDATE users SET tasks_version = tasks_version + 1")
+    sql("UPDATE tasks SET title = 'Changed behind the app'")
+
+    time.sleep(versions.LEASE_SECONDS + 0.1)
+
+    assert titles(client, alice) == ["Changed behind the app"]

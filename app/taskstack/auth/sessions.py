@@ -13,6 +13,7 @@ from typing import Any
 
 import redis
 from flask import current_app
+from redis.commands.core import Script
 
 from taskstack.extensions import redis_store, socketio
 from taskstack.metrics import app_metrics
@@ -22,8 +23,11 @@ USER_AGENT_MAX_LENGTH = 200
 LAST_SEEN_RESOLUTION_SECONDS = 60
 
 # Checks a session in one round trip: it exists, belongs to the user, and (for a refresh
-# token) names this token. Touches last_seen_at when it is stale.
-_CHECK = """
+# token) names this token. Touches last_seen_at when it is stale. Sent by its SHA (EVALSHA)
+# on every authenticated request, not as the whole text.
+_CHECK = Script(
+    None,
+    b"""
 local fields = redis.call('HMGET', KEYS[1], 'user_id', 'last_seen_at', 'refresh_jti')
 if fields[1] ~= ARGV[1] then return 0 end
 if ARGV[4] ~= '' and fields[3] ~= ARGV[4] then return -1 end
@@ -31,7 +35,8 @@ if tonumber(ARGV[2]) - tonumber(fields[2]) >= tonumber(ARGV[3]) then
   redis.call('HSET', KEYS[1], 'last_seen_at', ARGV[2])
 end
 return 1
-"""
+""",
+)
 # Swaps the refresh token id only if the caller holds the current one; the session (and the
 # user's list of sessions) then live for another refresh token lifetime.
 _ROTATE = """
@@ -109,7 +114,7 @@ def check(user_id: int, sid: str, refresh_jti: str | None = None) -> bool:
     """
     args = [user_id, int(time.time()), LAST_SEEN_RESOLUTION_SECONDS, refresh_jti or ""]
     try:
-        result = redis_store.client.eval(_CHECK, 1, _session_key(sid), *args)
+        result = _CHECK([_session_key(sid)], args, client=redis_store.client)
     except redis.RedisError:
         current_app.logger.warning("Session check skipped: Redis unavailable")
         return True

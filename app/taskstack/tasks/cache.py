@@ -1,10 +1,10 @@
-"""Cached task reads, shared by every instance through Redis.
+"""Cached task reads, shared by every instance through Redis (flask-caching).
 
-Each key holds the user's tasks version (users.tasks_version), which every write bumps in its
-own transaction. A write therefore retires all of that user's cached reads on every instance
-the moment it commits, even if Redis is unreachable just then. A reader takes the version
-before it queries the tasks, so whatever it caches is at least as new as its key says.
-Entries of old versions are never read again and expire after CACHE_TTL.
+An entry's key holds the user's tasks version (see versions.py), which every write raises
+when it commits, so a write retires all of that user's cached reads on every instance. A
+reader takes the version before it queries the tasks, so whatever it caches is at least as
+new as its key says. Entries of old versions are never read again and expire after
+CACHE_DEFAULT_TIMEOUT.
 """
 
 import json
@@ -17,7 +17,7 @@ from flask import current_app
 
 from taskstack.extensions import cache
 from taskstack.metrics import app_metrics
-from taskstack.tasks import service
+from taskstack.tasks import versions
 
 
 def _key(user_id: int, version: int, name: str, params: Mapping[str, Any]) -> str:
@@ -27,11 +27,12 @@ def _key(user_id: int, version: int, name: str, params: Mapping[str, Any]) -> st
 
 def read(user_id: int, name: str, params: Mapping[str, Any], load: Callable[[], Any]) -> str:
     """The JSON for one read, from the cache or from load() (then cached)."""
-    key = _key(user_id, service.tasks_version(user_id), name, params)
     try:
+        key = _key(user_id, versions.current(user_id), name, params)
         body = cache.get(key)
     except redis.RedisError:
         current_app.logger.warning("Cache unavailable; reading from PostgreSQL", exc_info=True)
+        versions.from_database(user_id)  # a deleted account's token stays a 401
         return json.dumps(load())
     if body is not None:
         app_metrics().cache_hits.inc()

@@ -4,14 +4,13 @@ from taskstack import live
 from taskstack.auth.tokens import access_token_required, current_user_id, unauthorized
 from taskstack.errors import APIError, error_response
 from taskstack.metrics import app_metrics
-from taskstack.tasks import cache, service
-from taskstack.tasks.schemas import TaskListQuerySchema, TaskSchema
+from taskstack.tasks import cache, service, versions
+from taskstack.tasks.schemas import TaskSchema, task_list_query_schema
 from taskstack.validation import load_json, load_query
 
 bp = Blueprint("tasks", __name__)
 task_schema = TaskSchema()
 task_change_schema = TaskSchema(partial=True)
-task_list_query_schema = TaskListQuerySchema()
 
 
 def _json(body: str) -> Response:
@@ -90,6 +89,6 @@ def _task_not_found(_error: service.TaskNotFound) -> tuple[Response, int]:
     return error_response(404, "Task not found.")
 
 
-@bp.errorhandler(service.AccountNotFound)
-def _account_not_found(_error: service.AccountNotFound) -> tuple[Response, int]:
+@bp.errorhandler(versions.AccountNotFound)
+def _account_not_found(_error: versions.AccountNotFound) -> tuple[Response, int]:
     return unauthorized("Invalid token.")

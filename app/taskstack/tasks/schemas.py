@@ -45,3 +45,7 @@ class TaskListQuerySchema(Schema):
     sort = fields.String(load_default="-created_at", validate=validate.OneOf(SORTS))
     # Case-insensitive substring of the title.
     q = SingleLine(validate=validate.Length(min=1, max=SEARCH_MAX_LENGTH))
+
+
+# One instance for the process: validation.load_query() memoizes valid queries per schema.
+task_list_query_schema = TaskListQuerySchema()

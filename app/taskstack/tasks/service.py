@@ -3,18 +3,15 @@
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from taskstack.extensions import db
-from taskstack.models import Task, TaskStatus, User
+from taskstack.models import Task, TaskStatus
+from taskstack.tasks import versions
 
 
 class TaskNotFound(Exception):
     """No task with this id belongs to the user."""
-
-
-class AccountNotFound(Exception):
-    """The signed-in user's account no longer exists."""
 
 
 def _escape_like(text: str) -> str:
@@ -44,23 +41,6 @@ def list_tasks(
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def tasks_version(owner_id: int) -> int:
-    """The version of the owner's tasks; it changes with every committed write to them."""
-    version = db.session.scalar(select(User.tasks_version).where(User.id == owner_id))
-    if version is None:
-        raise AccountNotFound
-    return version
-
-
-def _bump_tasks_version(owner_id: int) -> None:
-    """Part of every write's transaction (and it locks the owner's row until the commit)."""
-    result = db.session.execute(
-        update(User).where(User.id == owner_id).values(tasks_version=User.tasks_version + 1)
-    )
-    if result.rowcount == 0:
-        raise AccountNotFound
-
-
 def get_task(owner_id: int, task_id: int) -> Task:
     task = db.session.scalar(select(Task).where(Task.id == task_id, Task.user_id == owner_id))
     if task is None:
@@ -69,10 +49,10 @@ def get_task(owner_id: int, task_id: int) -> Task:
 
 
 def create_task(owner_id: int, fields: dict[str, Any]) -> Task:
-    _bump_tasks_version(owner_id)
+    version = versions.bump(owner_id)
     task = Task(user_id=owner_id, **fields)
     db.session.add(task)
-    db.session.commit()
+    versions.commit(owner_id, version)
     return task
 
 
@@ -80,12 +60,10 @@ def update_task(owner_id: int, task_id: int, changes: dict[str, Any]) -> Task:
     task = get_task(owner_id, task_id)
     for name, value in changes.items():
         setattr(task, name, value)
-    _bump_tasks_version(owner_id)
-    db.session.commit()
+    versions.commit(owner_id, versions.bump(owner_id))
     return task
 
 
 def delete_task(owner_id: int, task_id: int) -> None:
     db.session.delete(get_task(owner_id, task_id))
-    _bump_tasks_version(owner_id)
-    db.session.commit()
+    versions.commit(owner_id, versions.bump(owner_id))
