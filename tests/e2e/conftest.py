@@ -13,7 +13,9 @@ DEV_SECRETS = Path.home() / ".taskstack/dev/secrets"
 
 
 @dataclass
-class DevDeploy:
+class StackDeploy:
+    """Two deploy runs of one stack and its containers after each."""
+
     first: PlaybookRun
     second: PlaybookRun
     containers_after_first: dict[str, str]
@@ -58,14 +60,14 @@ def stack_containers(project: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def dev_deploy() -> DevDeploy:
+def dev_deploy() -> StackDeploy:
     env = inventory_var("inventories/dev", "localhost", "app_stack_env")
     port = inventory_var("inventories/dev", "localhost", "app_stack_http_port")
     project = f"taskstack-{env}"
     first = run_playbook("-i", "inventories/dev", "playbooks/site.yml")
     after_first = stack_containers(project)
     second = run_playbook("-i", "inventories/dev", "playbooks/site.yml")
-    return DevDeploy(
+    return StackDeploy(
         first=first,
         second=second,
         containers_after_first=after_first,

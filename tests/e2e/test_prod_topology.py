@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import time
-from dataclasses import dataclass
 
 import pytest
 import requests
@@ -28,21 +27,13 @@ from tests.prod_stack import (
     tear_down,
 )
 
-from .conftest import stack_containers
+from .conftest import StackDeploy, stack_containers
 
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 10
 # Settle time around a disturbance, so the load runs before, during and after it.
 SETTLE_SECONDS = 3
-
-
-@dataclass
-class ProdDeploy:
-    first: PlaybookRun
-    second: PlaybookRun
-    containers_after_first: dict[str, str]
-    containers_after_second: dict[str, str]
 
 
 def deploy(*extra: str) -> PlaybookRun:
@@ -76,7 +67,7 @@ def prod():
     assert first.returncode == 0, first.output[-6000:]
     after_first = stack_containers(PROJECT)
     second = deploy()
-    yield ProdDeploy(first, second, after_first, stack_containers(PROJECT))
+    yield StackDeploy(first, second, after_first, stack_containers(PROJECT), BASE_URL)
     tear_down()
 
 
