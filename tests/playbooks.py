@@ -1,7 +1,9 @@
 """Run ansible-playbook from the repository and read its recap (e2e tests and bench/)."""
 
 import re
+import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +11,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+ok=\d+\s+changed=(?P<changed>\d+)", re.MULTILINE)
 TIMEOUT_SECONDS = 1800
+# The one beside this Python (the project's virtualenv), also when its bin/ is not on PATH.
+ANSIBLE_PLAYBOOK = (
+    shutil.which("ansible-playbook", path=str(Path(sys.executable).parent)) or "ansible-playbook"
+)
 
 
 @dataclass
@@ -25,7 +31,7 @@ class PlaybookRun:
 def ansible_playbook(*args: str) -> PlaybookRun:
     started = time.monotonic()
     result = subprocess.run(
-        ["ansible-playbook", *args],
+        [ANSIBLE_PLAYBOOK, *args],
         cwd=REPO,
         capture_output=True,
         text=True,
